@@ -1,0 +1,62 @@
+"""Alembic environment: runs migrations over the service's async driver.
+
+The URL comes from `config.attributes["database_url"]` when a caller (the
+tests) passes one, otherwise from DATABASE_URL through `DatabaseSettings`.
+"""
+
+import asyncio
+from logging.config import fileConfig
+
+from alembic import context
+from sqlalchemy import pool
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlmodel import SQLModel
+
+from {{ cookiecutter.package_name }} import models  # noqa: F401  (registers the tables)
+from {{ cookiecutter.package_name }}.db import DatabaseSettings, with_async_driver
+
+config = context.config
+if config.config_file_name is not None and config.attributes.get("configure_logger", True):
+    fileConfig(config.config_file_name)
+
+target_metadata = SQLModel.metadata
+
+
+def database_url() -> str:
+    url = config.attributes.get("database_url")
+    if url is not None:
+        return with_async_driver(url)
+{%- if cookiecutter.database == "postgresql" %}
+    settings = DatabaseSettings()  # type: ignore[call-arg]  # DATABASE_URL comes from the environment
+{%- else %}
+    settings = DatabaseSettings()
+{%- endif %}
+    return settings.database_url.get_secret_value()
+
+
+def run_migrations(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",  # SQLite cannot ALTER most things
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def run_migrations_online() -> None:
+    engine = create_async_engine(database_url(), poolclass=pool.NullPool)
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(run_migrations)
+    finally:
+        await engine.dispose()
+
+
+if context.is_offline_mode():
+    context.configure(url=database_url(), target_metadata=target_metadata, literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    asyncio.run(run_migrations_online())

@@ -1,0 +1,27 @@
+"""The app factory: builds the FastAPI app from its settings."""
+
+from fastapi import FastAPI
+
+from {{ cookiecutter.package_name }}.lifespan import build_lifespan
+from {{ cookiecutter.package_name }}.middleware import ProcessTimeMiddleware
+from {{ cookiecutter.package_name }}.routes import health{% if cookiecutter.database != "none" %}, items{% endif %}{% if cookiecutter.http_client == "yes" %}, upstream{% endif %}
+from {{ cookiecutter.package_name }}.settings import Settings
+
+
+def create_app(settings: Settings) -> FastAPI:
+    app = FastAPI(
+        title=settings.app_name,
+        lifespan=build_lifespan(settings),
+        docs_url="/docs" if settings.docs_enabled else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
+    )
+    app.add_middleware(ProcessTimeMiddleware)
+    app.include_router(health.router)
+{%- if cookiecutter.database != "none" %}
+    app.include_router(items.router)
+{%- endif %}
+{%- if cookiecutter.http_client == "yes" %}
+    app.include_router(upstream.router)
+{%- endif %}
+    return app

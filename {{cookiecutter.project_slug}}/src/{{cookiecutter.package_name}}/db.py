@@ -1,0 +1,114 @@
+"""The database: its settings, the engine's lifetime and the session dependency."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from pydantic import NonNegativeInt, PositiveFloat, PositiveInt, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+# Errors that mean the database cannot be used right now (down, restarting, or
+# every pooled connection busy past the pool timeout), not that the request
+# was wrong. Requests that meet one are answered 503, so clients retry.
+UNAVAILABLE_ERRORS = (OSError, OperationalError, InterfaceError, PoolTimeoutError)
+
+
+class DatabaseSettings(BaseSettings):
+    """What the engine and the migrations need; read on its own by `migrations/env.py`."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+{% if cookiecutter.database == "postgresql" %}
+    # Required: a service must never quietly connect to a default database.
+    # postgresql:// and postgres:// URLs are accepted and given the asyncpg driver.
+    database_url: SecretStr
+{%- else %}
+    database_url: SecretStr = SecretStr("sqlite+aiosqlite:///./{{ cookiecutter.package_name }}.db")
+{%- endif %}
+    database_pool_size: PositiveInt = 10
+    database_max_overflow: NonNegativeInt = 10
+    # Seconds a request waits for a pooled connection{% if cookiecutter.database == "postgresql" %} (or to open one){% endif %}
+    # before it is answered with 503.
+    database_pool_timeout: PositiveFloat = 5.0
+    database_echo: bool = False
+
+    @field_validator("database_url")
+    @classmethod
+    def _use_async_driver(cls, url: SecretStr) -> SecretStr:
+        return SecretStr(with_async_driver(url.get_secret_value()))
+
+
+def with_async_driver(url: str) -> str:
+    """Give a database URL the async driver this service uses."""
+    parsed = make_url(url)
+{%- if cookiecutter.database == "postgresql" %}
+    if parsed.drivername not in ("postgresql", "postgres", "postgresql+asyncpg"):
+        raise ValueError("must be a postgresql:// URL")
+    return parsed.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+{%- else %}
+    if parsed.drivername not in ("sqlite", "sqlite+aiosqlite"):
+        raise ValueError("must be a sqlite:// URL")
+    return parsed.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False)
+{%- endif %}
+
+
+def create_engine(settings: DatabaseSettings) -> AsyncEngine:
+    return create_async_engine(
+        settings.database_url.get_secret_value(),
+        echo=settings.database_echo,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+        pool_timeout=settings.database_pool_timeout,
+{%- if cookiecutter.database == "postgresql" %}
+        # asyncpg waits 60 s for a new connection by default; a request must not.
+        connect_args={"timeout": settings.database_pool_timeout},
+{%- endif %}
+    )
+
+
+@asynccontextmanager
+async def open_engine(settings: DatabaseSettings) -> AsyncIterator[AsyncEngine]:
+    """Create the engine (and its connection pool) once; close every connection at the end."""
+    engine = create_engine(settings)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    # Objects stay readable after commit, so a handler can return what it saved
+    # without another round trip (and without lazy loads outside the session).
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One session per request.
+
+    Handlers commit explicitly, before they answer. Anything not committed is
+    rolled back when the session closes, so a failed request never commits.
+    """
+    sessionmaker: async_sessionmaker[AsyncSession] = request.state.sessionmaker
+    async with sessionmaker() as session:
+        try:
+            yield session
+        except UNAVAILABLE_ERRORS as exc:
+            raise HTTPException(
+                status.HTTP_503_SERVICE_UNAVAILABLE,
+                f"database unavailable ({type(exc).__name__}), try again later",
+            ) from exc
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+async def ping(engine: AsyncEngine) -> None:
+    """Run `SELECT 1`; raises when the database does not answer."""
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))

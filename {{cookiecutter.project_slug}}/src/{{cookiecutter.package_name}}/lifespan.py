@@ -1,0 +1,62 @@
+"""Open the service's clients at start-up, hand them to requests, close them at shutdown.
+
+Everything a request needs is created here once and yielded as lifespan
+state: Starlette copies it into `request.state` for every request, and small
+async dependencies read it from there. Nothing lives in module globals.
+"""
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import TypedDict
+
+from fastapi import FastAPI
+{%- if cookiecutter.database != "none" %}
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+{%- endif %}
+
+{% if cookiecutter.database != "none" -%}
+from {{ cookiecutter.package_name }}.db import create_sessionmaker, open_engine
+{% endif -%}
+from {{ cookiecutter.package_name }}.settings import Settings
+{%- if cookiecutter.http_client == "yes" %}
+from {{ cookiecutter.package_name }}.upstream import Upstream, open_upstream_client
+{%- endif %}
+
+
+class State(TypedDict):
+    settings: Settings
+{%- if cookiecutter.database != "none" %}
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+{%- endif %}
+{%- if cookiecutter.http_client == "yes" %}
+    upstream: Upstream
+{%- endif %}
+
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[State]]
+
+
+def build_lifespan(settings: Settings) -> Lifespan:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[State]:
+{%- if cookiecutter.database != "none" and cookiecutter.http_client == "yes" %}
+        async with open_engine(settings) as engine, open_upstream_client(settings) as client:
+            yield State(
+                settings=settings,
+                engine=engine,
+                sessionmaker=create_sessionmaker(engine),
+                upstream=Upstream(client, settings),
+            )
+{%- elif cookiecutter.database != "none" %}
+        async with open_engine(settings) as engine:
+            yield State(settings=settings, engine=engine, sessionmaker=create_sessionmaker(engine))
+{%- elif cookiecutter.http_client == "yes" %}
+        async with open_upstream_client(settings) as client:
+            yield State(settings=settings, upstream=Upstream(client, settings))
+{%- else %}
+        yield State(settings=settings)
+{%- endif %}
+
+    return lifespan

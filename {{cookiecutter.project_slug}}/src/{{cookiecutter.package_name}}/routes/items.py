@@ -1,0 +1,58 @@
+"""CRUD for items: the example resource to copy when adding your own."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, status
+from sqlmodel import col, select
+
+from {{ cookiecutter.package_name }}.db import SessionDep
+from {{ cookiecutter.package_name }}.models import Item, ItemCreate, ItemRead, ItemUpdate
+
+router = APIRouter(prefix="/items", tags=["items"])
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No item has this id"}}
+
+
+async def get_item_or_404(session: SessionDep, item_id: int) -> Item:
+    item = await session.get(Item, item_id)
+    if item is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"item {item_id} not found")
+    return item
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ItemRead)
+async def create_item(payload: ItemCreate, session: SessionDep) -> Item:
+    item = Item.model_validate(payload)
+    session.add(item)
+    await session.commit()  # before answering: a 201 means the item is stored
+    return item
+
+
+@router.get("", response_model=list[ItemRead])
+async def list_items(
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[Item]:
+    result = await session.exec(select(Item).order_by(col(Item.id)).offset(offset).limit(limit))
+    return list(result.all())
+
+
+@router.get("/{item_id}", response_model=ItemRead, responses=NOT_FOUND)
+async def read_item(item_id: int, session: SessionDep) -> Item:
+    return await get_item_or_404(session, item_id)
+
+
+@router.patch("/{item_id}", response_model=ItemRead, responses=NOT_FOUND)
+async def update_item(item_id: int, payload: ItemUpdate, session: SessionDep) -> Item:
+    item = await get_item_or_404(session, item_id)
+    item.sqlmodel_update(payload.model_dump(exclude_unset=True))
+    await session.commit()
+    return item
+
+
+@router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
+async def delete_item(item_id: int, session: SessionDep) -> None:
+    item = await get_item_or_404(session, item_id)
+    await session.delete(item)
+    await session.commit()

@@ -1,0 +1,66 @@
+"""Configuration: one typed class, read from the environment and from `.env`.
+
+Each field comes from the environment variable of the same name in upper
+case (`docs_enabled` from `DOCS_ENABLED`). Defaults are the safe ones for
+production; `.env.example` lists every variable.
+{%- if cookiecutter.database != "none" or cookiecutter.http_client == "yes" %}
+
+A feature's settings live in the feature's module; `Settings` combines them.
+{%- if cookiecutter.database != "none" %}
+Database: `db.DatabaseSettings`.
+{%- endif %}
+{%- if cookiecutter.http_client == "yes" %}
+Upstream: `upstream.UpstreamSettings`.
+{%- endif %}
+{%- endif %}
+"""
+
+from pydantic import PositiveFloat, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+{%- if cookiecutter.database != "none" or cookiecutter.http_client == "yes" %}
+{% endif %}
+{%- if cookiecutter.database != "none" %}
+from {{ cookiecutter.package_name }}.db import DatabaseSettings
+{%- endif %}
+{%- if cookiecutter.http_client == "yes" %}
+from {{ cookiecutter.package_name }}.upstream import UpstreamSettings
+{%- endif %}
+
+
+class SettingsError(RuntimeError):
+    """The configuration is missing or invalid; the message names each variable."""
+
+
+class Settings(
+{%- if cookiecutter.database != "none" %}DatabaseSettings, {% endif %}
+{%- if cookiecutter.http_client == "yes" %}UpstreamSettings, {% endif %}BaseSettings):
+    """Everything the service reads from its environment."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    app_name: str = {{ cookiecutter.project_name | tojson }}
+    # Serve the interactive API docs at /docs and the schema at /openapi.json.
+    docs_enabled: bool = True
+    # Seconds /health/ready waits for its checks before it answers 503.
+    health_check_timeout: PositiveFloat = 2.0
+
+
+def load_settings() -> Settings:
+    """Read the settings, or fail with a message naming each bad variable."""
+    try:
+{%- if cookiecutter.database == "postgresql" or cookiecutter.http_client == "yes" %}
+        return Settings()  # type: ignore[call-arg]  # required values come from the environment
+{%- else %}
+        return Settings()
+{%- endif %}
+    except ValidationError as exc:
+        raise SettingsError(describe_errors(exc)) from None
+
+
+def describe_errors(exc: ValidationError) -> str:
+    # Name the variable and the rule, never the value: it may be a secret.
+    problems = [
+        f"{'_'.join(str(part) for part in error['loc']).upper()}: {error['msg']}"
+        for error in exc.errors()
+    ]
+    return "invalid configuration: " + "; ".join(problems)
