@@ -49,8 +49,11 @@ def problems(answers: dict[str, str]) -> list[str]:
     for field in ("project_name", "description", "author_name", "author_email"):
         if CONTROL_CHARACTER.search(answers[field]):
             broken(field, "must be a single line without control characters")
-    if not answers["project_name"].strip():
-        broken("project_name", "must not be empty")
+    # A name without letters or digits slugifies to "", which cookiecutter cannot
+    # use as a directory name; cookiecutter.json turns that slug into "-" so that
+    # the bake reaches this hook and the user reads why.
+    if not any(char.isalnum() for char in answers["project_name"]):
+        broken("project_name", "must contain a letter or a digit")
 
     if not DISTRIBUTION_NAME.match(answers["project_slug"]):
         broken(

@@ -36,11 +36,12 @@ def database_url() -> str:
 
 
 def run_migrations(connection: Connection) -> None:
-    context.configure(
-        connection=connection,
-        target_metadata=target_metadata,
-        render_as_batch=connection.dialect.name == "sqlite",  # SQLite cannot ALTER most things
-    )
+{%- if cookiecutter.database == "sqlite" %}
+    # SQLite cannot ALTER most things: batch mode rebuilds the table instead.
+    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+{%- else %}
+    context.configure(connection=connection, target_metadata=target_metadata)
+{%- endif %}
     with context.begin_transaction():
         context.run_migrations()
 

@@ -1,0 +1,94 @@
+"""Fixtures of the template's tests: baked projects, a shared PostgreSQL, a command runner."""
+
+import importlib.util
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from tests.options import ALL_OPTIONS, Options
+
+TEMPLATE = Path(__file__).resolve().parents[1]
+PROJECT_TEMPLATE = TEMPLATE / "{{cookiecutter.project_slug}}"
+
+Bake = Callable[[Options], Path]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run every test that takes `options` once per combination, with readable ids."""
+    if "options" in metafunc.fixturenames:
+        metafunc.parametrize("options", ALL_OPTIONS, ids=[options.id for options in ALL_OPTIONS])
+
+
+@pytest.fixture(scope="session")
+def bake(cookies_session: Any) -> Bake:
+    """Bake a combination once per test session (per xdist worker) and return its path."""
+    baked: dict[Options, Path] = {}
+
+    def bake_once(options: Options) -> Path:
+        if options not in baked:
+            result = cookies_session.bake(extra_context=options.context())
+            assert result.exit_code == 0, f"{options.id} did not bake: {result.exception!r}"
+            baked[options] = Path(result.project_path)
+        return baked[options]
+
+    return bake_once
+
+
+def run(
+    command: Sequence[str | Path], cwd: Path, env: dict[str, str] | None = None, timeout: int = 600
+) -> subprocess.CompletedProcess[str]:
+    """Run a command to completion; its output is kept for the failure message.
+
+    TEST_DATABASE_URL is passed on only when `env` sets it: each test chooses
+    which PostgreSQL a baked suite uses.
+    """
+    inherited = {name: value for name, value in os.environ.items() if name != "TEST_DATABASE_URL"}
+    inherited["PYTHONDONTWRITEBYTECODE"] = "1"  # leave the baked project as it was baked
+    return subprocess.run(
+        [str(part) for part in command],
+        cwd=cwd,
+        env=inherited | (env or {}),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def assert_succeeded(result: subprocess.CompletedProcess[str]) -> None:
+    assert result.returncode == 0, (
+        f"`{' '.join(result.args)}` exited {result.returncode}\n{result.stdout}\n{result.stderr}"
+    )
+
+
+def python_tool(*arguments: str) -> list[str]:
+    """A tool of this environment (ruff, mypy, pytest), run with this interpreter."""
+    return [sys.executable, "-m", *arguments]
+
+
+def load_postgres_cluster_module() -> ModuleType:
+    """The baked projects' own throwaway-PostgreSQL helper, loaded from the template."""
+    path = PROJECT_TEMPLATE / "tests" / "postgres_cluster.py"
+    spec = importlib.util.spec_from_file_location("baked_postgres_cluster", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A PostgreSQL server for the baked suites, shared by the tests of one worker."""
+    cluster = load_postgres_cluster_module()
+    try:
+        with cluster.throwaway_cluster() as url:
+            yield url
+    except cluster.ClusterUnavailableError as exc:
+        pytest.fail(f"the template's tests need PostgreSQL server binaries: {exc}", pytrace=False)

@@ -1,0 +1,75 @@
+"""Every combination bakes into a complete, parseable project."""
+
+import ast
+import json
+import re
+import tomllib
+from pathlib import Path
+
+from tests.conftest import PROJECT_TEMPLATE, Bake
+from tests.options import Options
+
+UNRENDERED = re.compile(r"{{|{%|{#|cookiecutter\.(?!json\b)")
+
+
+def text_files(project: Path) -> list[Path]:
+    return [path for path in sorted(project.rglob("*")) if path.is_file()]
+
+
+def test_the_combination_bakes_without_leftover_template_syntax(
+    bake: Bake, options: Options
+) -> None:
+    project = bake(options)
+
+    leftovers = [
+        f"{path.relative_to(project)}: {match.group()}"
+        for path in text_files(project)
+        for match in [UNRENDERED.search(path.read_text(encoding="utf-8"))]
+        if match
+    ]
+    assert leftovers == []
+    assert not (project / "features.toml").exists()
+
+
+def test_every_python_toml_and_json_file_parses(bake: Bake, options: Options) -> None:
+    project = bake(options)
+
+    for path in text_files(project):
+        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".py":
+            ast.parse(text, filename=str(path))
+        elif path.suffix == ".toml":
+            tomllib.loads(text)
+        elif path.suffix == ".json":
+            json.loads(text)
+
+
+def test_the_answers_are_recorded_for_later_updates(bake: Bake, options: Options) -> None:
+    answers = json.loads((bake(options) / ".cookiecutter.json").read_text(encoding="utf-8"))
+
+    assert answers["database"] == options.database
+    assert answers["http_client"] == options.http_client
+    assert answers["package_name"] == "my_service"
+    assert not any(key.startswith("_") for key in answers)
+
+
+def test_the_baked_package_has_the_package_name(bake: Bake, options: Options) -> None:
+    project = bake(options)
+
+    assert project.name == "my-service"
+    assert (project / "src" / "my_service" / "main.py").is_file()
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pyproject["project"]["name"] == "my-service"
+
+
+def test_every_path_in_the_feature_manifest_exists_in_the_template() -> None:
+    manifest = tomllib.loads((PROJECT_TEMPLATE / "features.toml").read_text(encoding="utf-8"))
+
+    missing = [
+        path
+        for feature in manifest.values()
+        for path in feature["paths"]
+        if not (PROJECT_TEMPLATE / path.format(package="{{cookiecutter.package_name}}")).exists()
+    ]
+    assert manifest, "the manifest lists no feature"
+    assert missing == []

@@ -1,0 +1,70 @@
+"""An option that is not chosen leaves nothing behind: no file, import, dependency,
+setting or README line."""
+
+import re
+import tomllib
+from pathlib import Path
+
+from tests.conftest import Bake
+from tests.options import Options
+
+DATABASE_WORDS = re.compile(
+    r"sqlmodel|sqlalchemy|alembic|asyncpg|aiosqlite|database|postgres|sqlite", re.IGNORECASE
+)
+POSTGRESQL_WORDS = re.compile(r"asyncpg|postgres|initdb|TEST_DATABASE_URL", re.IGNORECASE)
+SQLITE_WORDS = re.compile(r"sqlite", re.IGNORECASE)
+# httpx may stay, as the tests' client of the app; the HTTP client option may not.
+HTTP_CLIENT_WORDS = re.compile(r"upstream|aiohttp", re.IGNORECASE)
+
+
+def mentions(project: Path, words: re.Pattern[str]) -> list[str]:
+    """Every file (and file name) of the project that matches `words`.
+
+    `.cookiecutter.json` is left out: it records every answer, "none" included.
+    """
+    found = []
+    for path in sorted(project.rglob("*")):
+        relative = str(path.relative_to(project))
+        if relative == ".cookiecutter.json":
+            continue
+        if words.search(relative):
+            found.append(relative)
+        elif path.is_file() and (match := words.search(path.read_text(encoding="utf-8"))):
+            found.append(f"{relative}: {match.group()}")
+    return found
+
+
+def runtime_dependencies(project: Path) -> list[str]:
+    dependencies: list[str] = tomllib.loads((project / "pyproject.toml").read_text())["project"][
+        "dependencies"
+    ]
+    return dependencies
+
+
+def test_no_database_leaves_no_trace(bake: Bake, options: Options) -> None:
+    project = bake(options)
+    if options.has_database:
+        assert mentions(project, DATABASE_WORDS) != []
+    else:
+        assert mentions(project, DATABASE_WORDS) == []
+
+
+def test_the_database_not_chosen_leaves_no_trace(bake: Bake, options: Options) -> None:
+    project = bake(options)
+    if options.database == "sqlite":
+        assert mentions(project, POSTGRESQL_WORDS) == []
+    if options.database == "postgresql":
+        assert mentions(project, SQLITE_WORDS) == []
+
+
+def test_no_http_client_leaves_no_trace(bake: Bake, options: Options) -> None:
+    project = bake(options)
+    dependencies = runtime_dependencies(project)
+    source = mentions(project / "src", re.compile(r"httpx"))
+    if options.has_http_client:
+        assert mentions(project, HTTP_CLIENT_WORDS) != []
+        assert any(dependency.startswith("httpx-aiohttp") for dependency in dependencies)
+    else:
+        assert mentions(project, HTTP_CLIENT_WORDS) == []
+        assert not any("httpx" in dependency for dependency in dependencies)
+        assert source == []
