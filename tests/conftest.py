@@ -72,10 +72,14 @@ def python_tool(*arguments: str) -> list[str]:
     return [sys.executable, "-m", *arguments]
 
 
-def load_postgres_cluster_module() -> ModuleType:
-    """The baked projects' own throwaway-PostgreSQL helper, loaded from the template."""
-    path = PROJECT_TEMPLATE / "tests" / "postgres_cluster.py"
-    spec = importlib.util.spec_from_file_location("baked_postgres_cluster", path)
+def load_baked_helper(name: str) -> ModuleType:
+    """A helper module of the baked tests (plain Python, no Jinja), loaded from the template.
+
+    The template's tests use the same throwaway PostgreSQL and upstream server
+    as the baked projects, rather than copies of them.
+    """
+    path = PROJECT_TEMPLATE / "tests" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"baked_{name}", path)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -83,12 +87,15 @@ def load_postgres_cluster_module() -> ModuleType:
     return module
 
 
+postgres_cluster = load_baked_helper("postgres_cluster")
+upstream_server = load_baked_helper("upstream_server")
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     """A PostgreSQL server for the baked suites, shared by the tests of one worker."""
-    cluster = load_postgres_cluster_module()
     try:
-        with cluster.throwaway_cluster() as url:
+        with postgres_cluster.throwaway_cluster() as url:
             yield url
-    except cluster.ClusterUnavailableError as exc:
+    except postgres_cluster.ClusterUnavailableError as exc:
         pytest.fail(f"the template's tests need PostgreSQL server binaries: {exc}", pytrace=False)

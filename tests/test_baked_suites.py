@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Bake, assert_succeeded, python_tool, run
+from tests.conftest import Bake, assert_succeeded, postgres_cluster, python_tool, run
 from tests.options import Options
 
 
@@ -46,3 +46,15 @@ def test_a_fresh_virtual_environment_installs_and_passes(cookies: Any) -> None:
     assert_succeeded(result)
     assert " passed" in summary(result.stdout)
     assert "skipped" not in summary(result.stdout)
+
+
+def test_without_postgresql_binaries_the_throwaway_server_says_what_is_missing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(postgres_cluster, "find_binary", lambda name: None)
+
+    with (
+        pytest.raises(postgres_cluster.ClusterUnavailableError, match=r"initdb, pg_ctl"),
+        postgres_cluster.throwaway_cluster(),
+    ):
+        pass
