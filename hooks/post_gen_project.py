@@ -23,23 +23,32 @@ def is_selected(enabled_when: dict[str, list[str]]) -> bool:
     return all(ANSWERS[question] in accepted for question, accepted in enabled_when.items())
 
 
+def paths_to_remove(features: dict[str, dict]) -> list[Path]:
+    """The paths of every feature the answers do not select, checked to exist."""
+    paths = [
+        Path(pattern.format(package=ANSWERS["package_name"]))
+        for feature in features.values()
+        if not is_selected(feature["enabled_when"])
+        for pattern in feature["paths"]
+    ]
+    missing = [str(path) for path in paths if not path.exists()]
+    if missing:
+        # The manifest and the template disagree: fail loudly, delete nothing.
+        raise FileNotFoundError(f"features.toml lists paths the template lacks: {missing}")
+    return paths
+
+
 def remove(path: Path) -> None:
     if path.is_dir():
         shutil.rmtree(path)
-    elif path.exists():
+    elif path.exists():  # not already gone with a directory removed before it
         path.unlink()
-    else:
-        # A path that is not there means the manifest and the template disagree.
-        raise FileNotFoundError(f"features.toml lists {path}, which the template does not have")
 
 
 def main() -> int:
     features = tomllib.loads(MANIFEST.read_text(encoding="utf-8"))
-    for feature in features.values():
-        if is_selected(feature["enabled_when"]):
-            continue
-        for pattern in feature["paths"]:
-            remove(Path(pattern.format(package=ANSWERS["package_name"])))
+    for path in paths_to_remove(features):
+        remove(path)
     MANIFEST.unlink()
 
     slug, package = ANSWERS["project_slug"], ANSWERS["package_name"]

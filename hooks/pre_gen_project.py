@@ -19,11 +19,13 @@ ANSWERS = {
     "author_email": {{ cookiecutter.author_email | tojson }},
     "database": {{ cookiecutter.database | tojson }},
     "http_client": {{ cookiecutter.http_client | tojson }},
+    "kubernetes": {{ cookiecutter.kubernetes | tojson }},
 }
 
 CHOICES = {
     "database": ("postgresql", "sqlite", "none"),
     "http_client": ("yes", "no"),
+    "kubernetes": ("no", "yes"),
 }
 
 # PEP 508: letters, digits, '.', '_' and '-', starting and ending alphanumeric.
@@ -80,6 +82,11 @@ def problems(answers: dict[str, str]) -> list[str]:
     for field, allowed in CHOICES.items():
         if answers[field] not in allowed:
             broken(field, f"must be one of: {', '.join(allowed)}")
+
+    # Several replicas cannot share one SQLite file, and the pods' root
+    # filesystem is read-only.
+    if answers["kubernetes"] == "yes" and answers["database"] == "sqlite":
+        broken("kubernetes", "needs database 'postgresql' or 'none', not 'sqlite'")
     return found
 
 

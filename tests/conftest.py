@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.options import ALL_OPTIONS, Options
+from tests.options import ALL_OPTIONS, KUBERNETES_OPTIONS, Options
 
 TEMPLATE = Path(__file__).resolve().parents[1]
 PROJECT_TEMPLATE = TEMPLATE / "{{cookiecutter.project_slug}}"
@@ -20,9 +20,15 @@ Bake = Callable[[Options], Path]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Run every test that takes `options` once per combination, with readable ids."""
+    """Run every test that takes `options` once per combination, with readable ids.
+
+    Tests marked `with_kubernetes` also run for the combinations with manifests.
+    """
     if "options" in metafunc.fixturenames:
-        metafunc.parametrize("options", ALL_OPTIONS, ids=[options.id for options in ALL_OPTIONS])
+        combinations = list(ALL_OPTIONS)
+        if metafunc.definition.get_closest_marker("with_kubernetes"):
+            combinations += KUBERNETES_OPTIONS
+        metafunc.parametrize("options", combinations, ids=[options.id for options in combinations])
 
 
 @pytest.fixture(scope="session")
@@ -68,8 +74,13 @@ def assert_succeeded(result: subprocess.CompletedProcess[str]) -> None:
 
 
 def python_tool(*arguments: str) -> list[str]:
-    """A tool of this environment (ruff, mypy, pytest), run with this interpreter."""
+    """A Python tool of this environment (ruff, mypy, pytest), run with this interpreter."""
     return [sys.executable, "-m", *arguments]
+
+
+def installed_tool(name: str, *arguments: str) -> list[str]:
+    """A command this environment installed (hadolint, zizmor, ...), by its full path."""
+    return [str(Path(sys.executable).parent / name), *arguments]
 
 
 def load_baked_helper(name: str) -> ModuleType:

@@ -27,6 +27,10 @@ from tests.conftest import TEMPLATE, assert_succeeded, python_tool, run
         ({"project_name": "!!!"}, "project_name '!!!' must contain a letter or a digit"),
         ({"author_email": "nobody"}, "author_email 'nobody' must look like name@example.com"),
         ({"author_name": "Ann\nBob"}, "author_name 'Ann\\nBob' must be a single line"),
+        (
+            {"database": "sqlite", "kubernetes": "yes"},
+            "kubernetes 'yes' needs database 'postgresql' or 'none', not 'sqlite'",
+        ),
     ],
     ids=[
         "dash",
@@ -40,6 +44,7 @@ from tests.conftest import TEMPLATE, assert_succeeded, python_tool, run
         "empty-slug",
         "email",
         "newline",
+        "sqlite-on-kubernetes",
     ],
 )
 def test_a_bad_answer_fails_in_the_hook_and_leaves_nothing(

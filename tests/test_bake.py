@@ -9,7 +9,8 @@ from pathlib import Path
 from tests.conftest import PROJECT_TEMPLATE, Bake
 from tests.options import Options
 
-UNRENDERED = re.compile(r"{{|{%|{#|cookiecutter\.(?!json\b)")
+# Jinja left in a file; GitHub's own `${{ ... }}` expressions are meant to stay.
+UNRENDERED = re.compile(r"(?<!\$){{|{%|{#|cookiecutter\.(?!json\b)")
 
 
 def text_files(project: Path) -> list[Path]:

@@ -31,7 +31,8 @@ def test_the_baked_suite_passes(
 
 
 def test_a_fresh_virtual_environment_installs_and_passes(cookies: Any) -> None:
-    """Install one combination from its own pyproject.toml alone, so a missing dependency shows."""
+    """Install one combination from its own pyproject.toml alone, so a missing dependency
+    shows; then run its pre-commit hooks there."""
     baked = cookies.bake(extra_context=Options("postgresql", "yes").context())
     project = baked.project_path
     env = {"UV_PYTHON_DOWNLOADS": "never", "VIRTUAL_ENV": ""}
@@ -46,6 +47,17 @@ def test_a_fresh_virtual_environment_installs_and_passes(cookies: Any) -> None:
     assert_succeeded(result)
     assert " passed" in summary(result.stdout)
     assert "skipped" not in summary(result.stdout)
+
+    # The pre-commit hooks are local: they run offline in the project's own environment.
+    assert_succeeded(run(["git", "init", "--quiet"], cwd=project))
+    assert_succeeded(run(["git", "add", "--all"], cwd=project))
+    hooks = run(
+        python_tool("uv", "run", "--no-sync", "pre-commit", "run", "--all-files"),
+        cwd=project,
+        env=env,
+    )
+    assert_succeeded(hooks)
+    assert hooks.stdout.count("Passed") == 3
 
 
 def test_without_postgresql_binaries_the_throwaway_server_says_what_is_missing(

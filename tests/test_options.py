@@ -5,6 +5,8 @@ import re
 import tomllib
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Bake
 from tests.options import Options
 
@@ -15,6 +17,7 @@ POSTGRESQL_WORDS = re.compile(r"asyncpg|postgres|initdb|TEST_DATABASE_URL", re.I
 SQLITE_WORDS = re.compile(r"sqlite", re.IGNORECASE)
 # httpx may stay, as the tests' client of the app; the HTTP client option may not.
 HTTP_CLIENT_WORDS = re.compile(r"upstream|aiohttp", re.IGNORECASE)
+KUBERNETES_WORDS = re.compile(r"kubernetes|kubectl|deploy/", re.IGNORECASE)
 
 
 def mentions(project: Path, words: re.Pattern[str]) -> list[str]:
@@ -68,3 +71,12 @@ def test_no_http_client_leaves_no_trace(bake: Bake, options: Options) -> None:
         assert mentions(project, HTTP_CLIENT_WORDS) == []
         assert not any("httpx" in dependency for dependency in dependencies)
         assert source == []
+
+
+@pytest.mark.with_kubernetes
+def test_no_kubernetes_leaves_no_trace(bake: Bake, options: Options) -> None:
+    project = bake(options)
+    if options.has_kubernetes:
+        assert (project / "deploy" / "kubernetes").is_dir()
+    else:
+        assert mentions(project, KUBERNETES_WORDS) == []

@@ -8,7 +8,7 @@ import asyncio
 from logging.config import fileConfig
 
 from alembic import context
-from sqlalchemy import pool
+from sqlalchemy import pool{% if cookiecutter.database == "postgresql" %}, text{% endif %}
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
@@ -21,6 +21,10 @@ if config.config_file_name is not None and config.attributes.get("configure_logg
     fileConfig(config.config_file_name)
 
 target_metadata = SQLModel.metadata
+{%- if cookiecutter.database == "postgresql" %}
+# Any fixed number, the same for every process that migrates this database.
+MIGRATION_LOCK_KEY = 7_204_191_113
+{%- endif %}
 
 
 def database_url() -> str:
@@ -39,11 +43,17 @@ def run_migrations(connection: Connection) -> None:
 {%- if cookiecutter.database == "sqlite" %}
     # SQLite cannot ALTER most things: batch mode rebuilds the table instead.
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
-{%- else %}
-    context.configure(connection=connection, target_metadata=target_metadata)
-{%- endif %}
     with context.begin_transaction():
         context.run_migrations()
+{%- else %}
+    context.configure(connection=connection, target_metadata=target_metadata)
+    with context.begin_transaction():
+        # Replicas or jobs that migrate at the same moment take turns: the lock
+        # is held until this transaction commits, and the next one then finds
+        # the schema already at head.
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        context.run_migrations()
+{%- endif %}
 
 
 async def run_migrations_online() -> None:

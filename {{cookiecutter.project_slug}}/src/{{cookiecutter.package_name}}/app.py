@@ -3,7 +3,7 @@
 from fastapi import FastAPI
 
 from {{ cookiecutter.package_name }}.lifespan import build_lifespan
-from {{ cookiecutter.package_name }}.middleware import ProcessTimeMiddleware
+from {{ cookiecutter.package_name }}.middleware import ProcessTimeMiddleware, RequestLogMiddleware
 from {{ cookiecutter.package_name }}.routes import health{% if cookiecutter.database != "none" %}, items{% endif %}{% if cookiecutter.http_client == "yes" %}, upstream{% endif %}
 from {{ cookiecutter.package_name }}.settings import Settings
 
@@ -16,7 +16,9 @@ def create_app(settings: Settings) -> FastAPI:
         redoc_url=None,
         openapi_url="/openapi.json" if settings.docs_enabled else None,
     )
+    # The last added runs first: the request id is set before anything else runs.
     app.add_middleware(ProcessTimeMiddleware)
+    app.add_middleware(RequestLogMiddleware)
     app.include_router(health.router)
 {%- if cookiecutter.database != "none" %}
     app.include_router(items.router)

@@ -7,12 +7,21 @@ contextvars.
 """
 
 import json
+import logging
+import re
 import time
+import uuid
 
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from {{ cookiecutter.package_name }}.logs import request_id
+
 INTERNAL_ERROR_BODY = json.dumps({"detail": "Internal Server Error"}).encode()
+# A request id from the client is kept only when it is this safe and this short.
+CLIENT_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+request_logger = logging.getLogger("{{ cookiecutter.package_name }}.requests")
 
 
 class ProcessTimeMiddleware:
@@ -60,3 +69,55 @@ class ProcessTimeMiddleware:
                 )
                 await send_with_timing({"type": "http.response.body", "body": INTERNAL_ERROR_BODY})
             raise
+
+
+class RequestLogMiddleware:
+    """Give every HTTP request an id and write one log line when it ends.
+
+    The id is the client's `X-Request-ID` when it is safe (letters, digits and
+    `._:-`, at most 128 characters), a new one otherwise. It is echoed in the
+    response's `X-Request-ID` and tags every log line written while the
+    request is served.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        started = time.perf_counter()
+        offered = Headers(scope=scope).get("x-request-id", "")
+        current_id = offered if CLIENT_REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
+        token = request_id.set(current_id)
+        status = 500  # what the client gets if the app fails before it answers
+
+        async def send_with_request_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message).append("X-Request-ID", current_id)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_request_id)
+        finally:
+            duration_ms = round((time.perf_counter() - started) * 1000, 3)
+            request_logger.info(
+                "%s %s %s %.1fms",
+                scope["method"],
+                scope["path"],
+                status,
+                duration_ms,
+                extra={
+                    "fields": {
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": status,
+                        "duration_ms": duration_ms,
+                    }
+                },
+            )
+            request_id.reset(token)

@@ -15,13 +15,13 @@ Upstream: `upstream.UpstreamSettings`.
 {%- endif %}
 """
 
+from typing import Literal
+
 from pydantic import PositiveFloat, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
-{%- if cookiecutter.database != "none" or cookiecutter.http_client == "yes" %}
-{% endif %}
-{%- if cookiecutter.database != "none" %}
-from {{ cookiecutter.package_name }}.db import DatabaseSettings
-{%- endif %}
+{% if cookiecutter.database != "none" %}
+from {{ cookiecutter.package_name }}.db import DatabaseSettings{% endif %}
+from {{ cookiecutter.package_name }}.logs import LogFormat
 {%- if cookiecutter.http_client == "yes" %}
 from {{ cookiecutter.package_name }}.upstream import UpstreamSettings
 {%- endif %}
@@ -43,6 +43,9 @@ class Settings(
     docs_enabled: bool = True
     # Seconds /health/ready waits for its checks before it answers 503.
     health_check_timeout: PositiveFloat = 2.0
+    # "json" for a log pipeline (one object per line), "text" for people.
+    log_format: LogFormat = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
 def load_settings() -> Settings:
