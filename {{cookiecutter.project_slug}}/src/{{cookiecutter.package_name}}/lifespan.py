@@ -6,7 +6,7 @@ async dependencies read it from there. Nothing lives in module globals.
 """
 
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import TypedDict
 
 from fastapi import FastAPI
@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 {% if cookiecutter.database != "none" -%}
 from {{ cookiecutter.package_name }}.db import create_sessionmaker, open_engine
 {% endif -%}
+from {{ cookiecutter.package_name }}.loop_guard import LoopBlockGuard
 from {{ cookiecutter.package_name }}.settings import Settings
 {%- if cookiecutter.http_client == "yes" %}
 from {{ cookiecutter.package_name }}.upstream import Upstream, open_upstream_client
@@ -41,22 +42,25 @@ Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[State]]
 def build_lifespan(settings: Settings) -> Lifespan:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[State]:
-{%- if cookiecutter.database != "none" and cookiecutter.http_client == "yes" %}
-        async with open_engine(settings) as engine, open_upstream_client(settings) as client:
+        async with AsyncExitStack() as resources:  # closed in reverse order at shutdown
+            if settings.loop_block_threshold_ms:
+                guard = LoopBlockGuard(settings.loop_block_threshold_ms / 1000)
+                await resources.enter_async_context(guard.watching())
+{%- if cookiecutter.database != "none" %}
+            engine = await resources.enter_async_context(open_engine(settings))
+{%- endif %}
+{%- if cookiecutter.http_client == "yes" %}
+            client = await resources.enter_async_context(open_upstream_client(settings))
+{%- endif %}
             yield State(
                 settings=settings,
+{%- if cookiecutter.database != "none" %}
                 engine=engine,
                 sessionmaker=create_sessionmaker(engine),
-                upstream=Upstream(client, settings),
-            )
-{%- elif cookiecutter.database != "none" %}
-        async with open_engine(settings) as engine:
-            yield State(settings=settings, engine=engine, sessionmaker=create_sessionmaker(engine))
-{%- elif cookiecutter.http_client == "yes" %}
-        async with open_upstream_client(settings) as client:
-            yield State(settings=settings, upstream=Upstream(client, settings))
-{%- else %}
-        yield State(settings=settings)
 {%- endif %}
+{%- if cookiecutter.http_client == "yes" %}
+                upstream=Upstream(client, settings),
+{%- endif %}
+            )
 
     return lifespan

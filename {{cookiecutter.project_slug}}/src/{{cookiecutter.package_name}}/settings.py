@@ -17,7 +17,7 @@ Upstream: `upstream.UpstreamSettings`.
 
 from typing import Literal
 
-from pydantic import PositiveFloat, ValidationError
+from pydantic import NonNegativeFloat, PositiveFloat, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 {% if cookiecutter.database != "none" %}
 from {{ cookiecutter.package_name }}.db import DatabaseSettings{% endif %}
@@ -46,6 +46,9 @@ class Settings(
     # "json" for a log pipeline (one object per line), "text" for people.
     log_format: LogFormat = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Warn, naming the route and the stack, when the event loop is held longer
+    # than this (milliseconds); 0 turns the guard off.
+    loop_block_threshold_ms: NonNegativeFloat = 100
 
 
 def load_settings() -> Settings:

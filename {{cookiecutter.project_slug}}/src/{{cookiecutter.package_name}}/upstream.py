@@ -54,7 +54,9 @@ async def open_upstream_client(settings: UpstreamSettings) -> AsyncIterator[http
         max_connections=settings.upstream_max_connections,
         max_keepalive_connections=settings.upstream_max_connections,
     )
-    transport = AiohttpTransport(limits=limits)
+    # Building the transport loads the CA bundle for TLS, which takes long
+    # enough to block the event loop: do it in a thread.
+    transport = await asyncio.to_thread(AiohttpTransport, limits=limits)
     async with httpx.AsyncClient(
         transport=transport, timeout=settings.upstream_timeout, follow_redirects=False
     ) as client:
