@@ -1,9 +1,14 @@
 """The app factory: builds the FastAPI app from its settings."""
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from {{ cookiecutter.package_name }}.lifespan import build_lifespan
-from {{ cookiecutter.package_name }}.middleware import ProcessTimeMiddleware, RequestLogMiddleware
+from {{ cookiecutter.package_name }}.middleware import (
+    BodySizeLimitMiddleware,
+    ProcessTimeMiddleware,
+    RequestLogMiddleware,
+)
 from {{ cookiecutter.package_name }}.routes import health{% if cookiecutter.database != "none" %}, items{% endif %}{% if cookiecutter.http_client == "yes" %}, upstream{% endif %}
 from {{ cookiecutter.package_name }}.settings import Settings
 
@@ -17,6 +22,15 @@ def create_app(settings: Settings) -> FastAPI:
         openapi_url="/openapi.json" if settings.docs_enabled else None,
     )
     # The last added runs first: the request id is set before anything else runs.
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes)
+    if settings.cors_allow_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_allow_origins,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "X-Process-Time", "Server-Timing"],
+        )
     app.add_middleware(ProcessTimeMiddleware)
     app.add_middleware(RequestLogMiddleware)
     app.include_router(health.router)

@@ -13,6 +13,8 @@ import time
 import uuid
 
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from {{ cookiecutter.package_name }}.logs import request_id
@@ -121,3 +123,44 @@ class RequestLogMiddleware:
                 },
             )
             request_id.reset(token)
+
+
+class BodySizeLimitMiddleware:
+    """Refuse request bodies larger than `max_bytes` with 413.
+
+    A body announced too large by `Content-Length` is refused before the app
+    runs; a streamed one (chunked) is cut off as soon as it goes over, with an
+    HTTPException raised from `receive`, which the app answers as 413.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            refusal = JSONResponse({"detail": self.too_large}, status_code=413)
+            await refusal(scope, receive, send)
+            return
+
+        received = 0
+
+        async def receive_within_limit() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise HTTPException(413, self.too_large)
+            return message
+
+        await self.app(scope, receive_within_limit, send)
+
+    @property
+    def too_large(self) -> str:
+        return f"request body is larger than {self.max_bytes} bytes"

@@ -17,7 +17,7 @@ Upstream: `upstream.UpstreamSettings`.
 
 from typing import Literal
 
-from pydantic import NonNegativeFloat, PositiveFloat, ValidationError
+from pydantic import NonNegativeFloat, PositiveFloat, PositiveInt, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 {% if cookiecutter.database != "none" %}
 from {{ cookiecutter.package_name }}.db import DatabaseSettings{% endif %}
@@ -41,6 +41,10 @@ class Settings(
     app_name: str = {{ cookiecutter.project_name | tojson }}
     # Serve the interactive API docs at /docs and the schema at /openapi.json.
     docs_enabled: bool = True
+    # Browser origins allowed to call the API, as a JSON list; none by default.
+    cors_allow_origins: list[str] = []
+    # Larger request bodies are refused with 413.
+    max_request_body_bytes: PositiveInt = 1_048_576
     # Seconds /health/ready waits for its checks before it answers 503.
     health_check_timeout: PositiveFloat = 2.0
     # "json" for a log pipeline (one object per line), "text" for people.
