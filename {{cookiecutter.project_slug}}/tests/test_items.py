@@ -57,6 +57,17 @@ async def test_a_missing_item_is_a_json_404(client: httpx.AsyncClient) -> None:
         assert response.json() == {"detail": "item 999 not found"}
 
 
+@pytest.mark.parametrize(
+    "path",
+    ["/items/0", "/items/2147483648", "/items?offset=2147483648"],
+    ids=["zero", "huge", "offset"],
+)
+async def test_ids_and_offsets_outside_the_column_range_are_refused(
+    client: httpx.AsyncClient, path: str
+) -> None:
+    assert (await client.get(path)).status_code == 422
+
+
 async def test_patch_changes_only_the_fields_sent(client: httpx.AsyncClient) -> None:
     item_id = await create(client, "lamp", "brass")
 
@@ -79,8 +90,8 @@ async def test_a_deleted_item_is_gone(client: httpx.AsyncClient) -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [{}, {"name": ""}, {"name": "x" * 256}, {"name": 7}],
-    ids=["missing-name", "empty-name", "long-name", "number-name"],
+    [{}, {"name": ""}, {"name": "x" * 256}, {"name": 7}, {"name": "a\x00b"}],
+    ids=["missing-name", "empty-name", "long-name", "number-name", "nul-character"],
 )
 async def test_an_invalid_item_is_refused_and_nothing_is_stored(
     client: httpx.AsyncClient, body: dict[str, object]
@@ -92,7 +103,11 @@ async def test_an_invalid_item_is_refused_and_nothing_is_stored(
     assert (await client.get("/items")).json() == []
 
 
-@pytest.mark.parametrize("body", [{"name": None}, {"name": ""}], ids=["null-name", "empty-name"])
+@pytest.mark.parametrize(
+    "body",
+    [{"name": None}, {"name": ""}, {"name": "a\x00b"}],
+    ids=["null-name", "empty-name", "nul-character"],
+)
 async def test_an_invalid_patch_is_refused_and_changes_nothing(
     client: httpx.AsyncClient, body: dict[str, object]
 ) -> None:

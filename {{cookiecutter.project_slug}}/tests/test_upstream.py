@@ -2,6 +2,7 @@
 
 import asyncio
 import time
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -129,3 +130,34 @@ async def test_hostile_paths_stay_on_the_upstream_host(
 
     assert response.status_code == 200
     assert upstream.received == [arrives_as]
+
+
+@pytest.fixture(scope="module")
+def decoy() -> Iterator[UpstreamServer]:
+    """A second server on 127.0.0.1 that the relay must never reach."""
+    with UpstreamServer().running() as server:
+        yield server
+
+
+async def test_no_path_reaches_another_server(
+    client: httpx.AsyncClient, upstream: UpstreamServer, decoy: UpstreamServer
+) -> None:
+    elsewhere = decoy.url.removeprefix("http://")  # 127.0.0.1:PORT
+    attempts = [
+        f"/upstream/http://{elsewhere}/x",
+        f"/upstream//{elsewhere}/x",
+        f"/upstream/%2F%2F{elsewhere}/x",
+        f"/upstream/@{elsewhere}/x",
+        f"/upstream/user:pw@{elsewhere}/x",
+        f"/upstream/%5C%5C{elsewhere}/x",
+        f"/upstream/..%2F..%2F{elsewhere}",
+        f"/upstream/x?next=http://{elsewhere}/",
+        f"/upstream/x%0d%0aHost:%20{elsewhere}",
+        "/upstream/" + "a/" * 1500,
+    ]
+
+    answers = [await client.get(path) for path in attempts]
+
+    assert decoy.received == []
+    assert all(answer.status_code in (200, 400, 404, 414) for answer in answers)
+    assert len(upstream.received) == sum(answer.status_code == 200 for answer in answers)

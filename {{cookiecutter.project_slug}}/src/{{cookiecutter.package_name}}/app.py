@@ -3,6 +3,7 @@
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from {{ cookiecutter.package_name }}.errors import ErrorDetail
 from {{ cookiecutter.package_name }}.lifespan import build_lifespan
 from {{ cookiecutter.package_name }}.middleware import (
     BodySizeLimitMiddleware,
@@ -20,6 +21,7 @@ def create_app(settings: Settings) -> FastAPI:
         docs_url="/docs" if settings.docs_enabled else None,
         redoc_url=None,
         openapi_url="/openapi.json" if settings.docs_enabled else None,
+        responses={500: {"model": ErrorDetail, "description": "An unexpected error; see the log"}},
     )
     # The last added runs first: the request id is set before anything else runs.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes)

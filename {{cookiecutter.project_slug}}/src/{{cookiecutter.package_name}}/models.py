@@ -5,13 +5,17 @@ API accepts and returns, so a client can never set `id` or send unknown fields
 into the table.
 """
 
-from pydantic import field_validator
 from sqlmodel import Field, SQLModel
+
+# PostgreSQL's `integer`, the type of `item.id`: larger ids cannot exist.
+MAX_ITEM_ID = 2_147_483_647
+# PostgreSQL text cannot hold the NUL character: refuse it as invalid input.
+NO_NUL = {"pattern": r"^[^\x00]*$"}
 
 
 class ItemBase(SQLModel):
-    name: str = Field(min_length=1, max_length=255)
-    description: str | None = None
+    name: str = Field(min_length=1, max_length=255, schema_extra=NO_NUL)
+    description: str | None = Field(default=None, max_length=10_000, schema_extra=NO_NUL)
 
 
 class Item(ItemBase, table=True):
@@ -27,15 +31,10 @@ class ItemRead(ItemBase):
 
 
 class ItemUpdate(SQLModel):
-    """Partial update: only the fields present in the request change."""
+    """Partial update: only the fields present in the request change.
 
-    name: str | None = Field(default=None, min_length=1, max_length=255)
-    description: str | None = None
+    `name` may be left out but not set to null: the column is NOT NULL.
+    """
 
-    @field_validator("name")
-    @classmethod
-    def _name_is_not_null(cls, name: str | None) -> str:
-        # Omitting `name` keeps it; sending `"name": null` would break the NOT NULL column.
-        if name is None:
-            raise ValueError("name cannot be null")
-        return name
+    name: str = Field(default=None, min_length=1, max_length=255, schema_extra=NO_NUL)
+    description: str | None = Field(default=None, max_length=10_000, schema_extra=NO_NUL)

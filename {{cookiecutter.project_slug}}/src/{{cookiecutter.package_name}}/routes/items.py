@@ -2,15 +2,23 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Path, Query, status
 from sqlmodel import col, select
 
 from {{ cookiecutter.package_name }}.db import SessionDep
-from {{ cookiecutter.package_name }}.models import Item, ItemCreate, ItemRead, ItemUpdate
+from {{ cookiecutter.package_name }}.errors import ErrorDetail
+from {{ cookiecutter.package_name }}.models import MAX_ITEM_ID, Item, ItemCreate, ItemRead, ItemUpdate
 
-router = APIRouter(prefix="/items", tags=["items"])
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorDetail, "description": "The body is not readable JSON"},
+    413: {"model": ErrorDetail, "description": "The body is too large"},
+    503: {"model": ErrorDetail, "description": "The database is unavailable; retry later"},
+}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorDetail}}
 
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No item has this id"}}
+router = APIRouter(prefix="/items", tags=["items"], responses=ERRORS)
+
+ItemId = Annotated[int, Path(ge=1, le=MAX_ITEM_ID)]
 
 
 async def get_item_or_404(session: SessionDep, item_id: int) -> Item:
@@ -32,19 +40,19 @@ async def create_item(payload: ItemCreate, session: SessionDep) -> Item:
 async def list_items(
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ITEM_ID)] = 0,
 ) -> list[Item]:
     result = await session.exec(select(Item).order_by(col(Item.id)).offset(offset).limit(limit))
     return list(result.all())
 
 
 @router.get("/{item_id}", response_model=ItemRead, responses=NOT_FOUND)
-async def read_item(item_id: int, session: SessionDep) -> Item:
+async def read_item(item_id: ItemId, session: SessionDep) -> Item:
     return await get_item_or_404(session, item_id)
 
 
 @router.patch("/{item_id}", response_model=ItemRead, responses=NOT_FOUND)
-async def update_item(item_id: int, payload: ItemUpdate, session: SessionDep) -> Item:
+async def update_item(item_id: ItemId, payload: ItemUpdate, session: SessionDep) -> Item:
     item = await get_item_or_404(session, item_id)
     item.sqlmodel_update(payload.model_dump(exclude_unset=True))
     await session.commit()
@@ -52,7 +60,7 @@ async def update_item(item_id: int, payload: ItemUpdate, session: SessionDep) ->
 
 
 @router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
-async def delete_item(item_id: int, session: SessionDep) -> None:
+async def delete_item(item_id: ItemId, session: SessionDep) -> None:
     item = await get_item_or_404(session, item_id)
     await session.delete(item)
     await session.commit()

@@ -4,14 +4,16 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
+from {{ cookiecutter.package_name }}.errors import ErrorDetail
 from {{ cookiecutter.package_name }}.upstream import UpstreamDep, build_upstream_url, relay_to_upstream
 
 router = APIRouter(prefix="/upstream", tags=["upstream"])
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "The path has '.' or '..' segments or control characters"},
-    502: {"description": "The upstream is unreachable or failed"},
-    504: {"description": "The upstream did not answer in time"},
+    400: {"model": ErrorDetail, "description": "The path has '.', '..' or control characters"},
+    414: {"model": ErrorDetail, "description": "The path is too long"},
+    502: {"model": ErrorDetail, "description": "The upstream is unreachable or failed"},
+    504: {"model": ErrorDetail, "description": "The upstream did not answer in time"},
 }
 
 
