@@ -11,15 +11,15 @@ import re
 import sys
 
 ANSWERS = {
-    "project_name": {{ cookiecutter.project_name | tojson }},
-    "project_slug": {{ cookiecutter.project_slug | tojson }},
-    "package_name": {{ cookiecutter.package_name | tojson }},
-    "description": {{ cookiecutter.description | tojson }},
-    "author_name": {{ cookiecutter.author_name | tojson }},
-    "author_email": {{ cookiecutter.author_email | tojson }},
-    "database": {{ cookiecutter.database | tojson }},
-    "http_client": {{ cookiecutter.http_client | tojson }},
-    "kubernetes": {{ cookiecutter.kubernetes | tojson }},
+    "project_name": {{ cookiecutter.project_name | literal }},
+    "project_slug": {{ cookiecutter.project_slug | literal }},
+    "package_name": {{ cookiecutter.package_name | literal }},
+    "description": {{ cookiecutter.description | literal }},
+    "author_name": {{ cookiecutter.author_name | literal }},
+    "author_email": {{ cookiecutter.author_email | literal }},
+    "database": {{ cookiecutter.database | literal }},
+    "http_client": {{ cookiecutter.http_client | literal }},
+    "kubernetes": {{ cookiecutter.kubernetes | literal }},
 }
 
 CHOICES = {

@@ -77,10 +77,11 @@ def test_a_bad_answer_raises_a_failed_hook_exception(cookies: Any) -> None:
     [
         {"project_name": 'The "Quoted" Service', "author_name": "O'Brien \\ Sons"},
         {"project_name": "Café Zürich", "description": "Grüße aus 東京, naïve façade"},
+        {"project_name": "Rocket \U0001f680 Service", "author_name": "\U0001f9d1\u200d\U0001f4bb"},
         {"description": "Ends with a backslash \\", "author_name": '"""'},
         {"description": "<b>bold</b> & 'single' quotes", "author_name": "Ünïcödé Åuthor"},
     ],
-    ids=["quotes", "non-ascii", "backslash", "markup"],
+    ids=["quotes", "non-ascii", "emoji", "backslash", "markup"],
 )
 def test_unusual_answers_bake_a_project_that_parses_and_imports(
     cookies: Any, answers: dict[str, str]

@@ -7,9 +7,9 @@ into the table.
 
 from sqlmodel import Field, SQLModel
 
-# PostgreSQL's `integer`, the type of `item.id`: larger ids cannot exist.
+# `item.id` is a 32-bit integer column: larger ids cannot exist.
 MAX_ITEM_ID = 2_147_483_647
-# PostgreSQL text cannot hold the NUL character: refuse it as invalid input.
+# Text may not hold the NUL character, which SQL databases refuse or mishandle.
 NO_NUL = {"pattern": r"^[^\x00]*$"}
 
 
