@@ -31,3 +31,9 @@ def unused_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def server_timing(response: httpx.Response) -> dict[str, float]:
+    """The response's `Server-Timing` header as {name: milliseconds}."""
+    entries = (entry.split(";dur=") for entry in response.headers["server-timing"].split(", "))
+    return {name: float(milliseconds) for name, milliseconds in entries}

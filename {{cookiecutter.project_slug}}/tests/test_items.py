@@ -7,7 +7,7 @@ from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.db import SessionDep
 from {{ cookiecutter.package_name }}.models import Item
 from {{ cookiecutter.package_name }}.settings import Settings
-from tests.serving import client_for
+from tests.serving import client_for, server_timing
 
 
 async def create(client: httpx.AsyncClient, name: str, description: str | None = None) -> int:
@@ -145,3 +145,12 @@ async def test_items_answer_503_when_the_database_is_unreachable(
     for response in responses:
         assert response.status_code == 503
         assert response.json()["detail"].startswith("database unavailable")
+
+
+async def test_server_timing_shows_the_time_spent_on_queries(client: httpx.AsyncClient) -> None:
+    await create(client, "lamp")
+
+    timing = server_timing(await client.get("/items"))
+
+    assert timing["db"] > 0
+    assert timing["app"] + timing["db"] == pytest.approx(timing["total"], abs=0.01)

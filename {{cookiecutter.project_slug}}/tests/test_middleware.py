@@ -7,14 +7,16 @@ from fastapi import FastAPI
 
 from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.settings import Settings
-from tests.serving import client_for
+from tests.serving import client_for, server_timing
 
-SERVER_TIMING = re.compile(r"app;dur=\d+\.\d{3}")
+SERVER_TIMING = re.compile(r"app;dur=[\d.]+(, (db|upstream);dur=[\d.]+)*, total;dur=[\d.]+")
 
 
 def assert_timed(response: httpx.Response) -> None:
     assert float(response.headers["x-process-time"]) >= 0
     assert SERVER_TIMING.fullmatch(response.headers["server-timing"])
+    timing = server_timing(response)
+    assert timing["total"] >= timing["app"]
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import pytest
 
 from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.settings import Settings
-from tests.serving import client_for, unused_port
+from tests.serving import client_for, server_timing, unused_port
 from tests.upstream_server import UpstreamServer
 
 
@@ -161,3 +161,16 @@ async def test_no_path_reaches_another_server(
     assert decoy.received == []
     assert all(answer.status_code in (200, 400, 404, 414) for answer in answers)
     assert len(upstream.received) == sum(answer.status_code == 200 for answer in answers)
+
+
+async def test_server_timing_shows_the_time_spent_waiting_on_the_upstream(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/upstream/slow", params={"seconds": "0.2"})
+
+    timing = server_timing(response)
+    assert timing["upstream"] >= 200
+    assert timing["app"] < timing["upstream"]
+    assert timing["app"] + timing["upstream"] + timing.get("db", 0) == pytest.approx(
+        timing["total"], abs=0.01
+    )

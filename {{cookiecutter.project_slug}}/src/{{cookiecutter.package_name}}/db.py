@@ -1,18 +1,21 @@
 """The database: its settings, the engine's lifetime and the session dependency."""
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, status
 from pydantic import NonNegativeInt, PositiveFloat, PositiveInt, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from {{ cookiecutter.package_name }}.timing import add_waiting
 
 # Errors that mean the database cannot be used right now (down, restarting, or
 # every pooled connection busy past the pool timeout), not that the request
@@ -72,10 +75,28 @@ def create_engine(settings: DatabaseSettings) -> AsyncEngine:
     )
 
 
+def count_query_time(engine: AsyncEngine) -> None:
+    """Add the time each query waits on the database to the request's `db` timing."""
+
+    # The execution context lives for one query: it carries the start time.
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def query_started(
+        _conn: Any, _cursor: Any, _sql: Any, _params: Any, context: Any, _many: Any
+    ) -> None:
+        context.query_started = time.perf_counter()
+
+    @event.listens_for(engine.sync_engine, "after_cursor_execute")
+    def query_done(
+        _conn: Any, _cursor: Any, _sql: Any, _params: Any, context: Any, _many: Any
+    ) -> None:
+        add_waiting("db", time.perf_counter() - context.query_started)
+
+
 @asynccontextmanager
 async def open_engine(settings: DatabaseSettings) -> AsyncIterator[AsyncEngine]:
     """Create the engine (and its connection pool) once; close every connection at the end."""
     engine = create_engine(settings)
+    count_query_time(engine)
     try:
         yield engine
     finally:

@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from {{ cookiecutter.package_name }}.logs import request_id
+from {{ cookiecutter.package_name }}.timing import RequestTiming, current_timing
 
 INTERNAL_ERROR_BODY = json.dumps({"detail": "Internal Server Error"}).encode()
 # A request id from the client is kept only when it is this safe and this short.
@@ -28,6 +29,9 @@ request_logger = logging.getLogger("{{ cookiecutter.package_name }}.requests")
 
 class ProcessTimeMiddleware:
     """Add `X-Process-Time` (seconds) and `Server-Timing` to every HTTP response.
+
+    `Server-Timing` splits the time into the service's own work and the waits
+    on its backing services, as counted in `timing.RequestTiming`.
 
     When the app fails before it answers, this middleware answers the 500
     itself, so that response carries the headers too; the error is then
@@ -43,6 +47,8 @@ class ProcessTimeMiddleware:
             return
 
         started = time.perf_counter()
+        timing = RequestTiming()
+        token = current_timing.set(timing)
         response_started = False
 
         async def send_with_timing(message: Message) -> None:
@@ -52,7 +58,7 @@ class ProcessTimeMiddleware:
                 elapsed = time.perf_counter() - started
                 headers = MutableHeaders(scope=message)
                 headers.append("X-Process-Time", f"{elapsed:.6f}")
-                headers.append("Server-Timing", f"app;dur={elapsed * 1000:.3f}")
+                headers.append("Server-Timing", timing.server_timing(elapsed))
             await send(message)
 
         try:
@@ -71,6 +77,8 @@ class ProcessTimeMiddleware:
                 )
                 await send_with_timing({"type": "http.response.body", "body": INTERNAL_ERROR_BODY})
             raise
+        finally:
+            current_timing.reset(token)
 
 
 class RequestLogMiddleware:

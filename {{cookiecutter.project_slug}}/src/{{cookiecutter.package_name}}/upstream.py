@@ -19,6 +19,8 @@ from httpx_aiohttp import AiohttpTransport
 from pydantic import AfterValidator, PositiveFloat, PositiveInt
 from pydantic_settings import BaseSettings
 
+from {{ cookiecutter.package_name }}.timing import waiting_on
+
 # Longest relayed path we accept; longer ones are refused with 414.
 MAX_PATH_LENGTH = 2048
 # Characters that may stay unescaped in a path segment (RFC 3986 "pchar").
@@ -111,7 +113,8 @@ async def relay_to_upstream(upstream: Upstream, url: httpx.URL) -> httpx.Respons
     """
     try:
         async with asyncio.timeout(upstream.timeout), upstream.slots:
-            response = await upstream.client.get(url)
+            with waiting_on("upstream"):
+                response = await upstream.client.get(url)
     except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
         # Checked first: the aiohttp transport reports a refused connection as
         # ConnectTimeout, which would otherwise read as a slow upstream.
