@@ -59,7 +59,7 @@ async def test_an_unreachable_upstream_is_a_502(settings: Settings) -> None:
         response = await client.get("/upstream/anything")
 
     assert response.status_code == 502
-    assert response.json()["detail"].startswith("upstream is unreachable")
+    assert response.json()["detail"].startswith("upstream connection failed")
 
 
 async def test_concurrent_requests_overlap(

@@ -1,5 +1,7 @@
 """The database: its settings, the engine's lifetime and the session dependency."""
 
+import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,17 +12,25 @@ from pydantic import NonNegativeInt, PositiveFloat, PositiveInt, SecretStr, fiel
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from {{ cookiecutter.package_name }}.timing import add_waiting
 
+logger = logging.getLogger(__name__)
+
 # Errors that mean the database cannot be used right now (down, restarting, or
 # every pooled connection busy past the pool timeout), not that the request
 # was wrong. Requests that meet one are answered 503, so clients retry.
 UNAVAILABLE_ERRORS = (OSError, OperationalError, InterfaceError, PoolTimeoutError)
+{%- if cookiecutter.database == "postgresql" %}
+# What PostgreSQL answers while it goes away or is not back yet (connection
+# exceptions, admin or crash shutdown, "the database system is starting up");
+# SQLAlchemy wraps these in a plain DBAPIError.
+UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+{%- endif %}
 
 
 class DatabaseSettings(BaseSettings):
@@ -109,21 +119,66 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
 
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` means "the database cannot be used right now"."""
+    if isinstance(exc, UNAVAILABLE_ERRORS):
+        return True
+    if isinstance(exc, DBAPIError):
+{%- if cookiecutter.database == "postgresql" %}
+        sqlstate = str(getattr(exc.orig, "sqlstate", "") or "")
+        return exc.connection_invalidated or sqlstate.startswith(UNAVAILABLE_SQLSTATES)
+{%- else %}
+        return exc.connection_invalidated
+{%- endif %}
+    return False
+
+
+def unavailable(reason: str) -> HTTPException:
+    return HTTPException(
+        status.HTTP_503_SERVICE_UNAVAILABLE, f"database unavailable ({reason}), try again later"
+    )
+
+
+def create_connection_slots(settings: DatabaseSettings) -> asyncio.Semaphore:
+    """One slot per connection the pool can hand out, given first come, first served.
+
+    SQLAlchemy's async pool lets a newcomer take a connection that was just
+    returned, ahead of requests already waiting for one. Under a load much
+    larger than the pool, a few requests then wait past the pool timeout
+    while the rest are fast. Queueing for a slot first keeps the wait fair.
+    """
+    return asyncio.Semaphore(settings.database_pool_size + settings.database_max_overflow)
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One session per request.
 
     Handlers commit explicitly, before they answer. Anything not committed is
     rolled back when the session closes, so a failed request never commits.
     """
+    settings: DatabaseSettings = request.state.settings
+    slots: asyncio.Semaphore = request.state.connection_slots
     sessionmaker: async_sessionmaker[AsyncSession] = request.state.sessionmaker
-    async with sessionmaker() as session:
-        try:
+    try:
+        async with asyncio.timeout(settings.database_pool_timeout):
+            await slots.acquire()
+    except TimeoutError:
+        raise unavailable("every connection is busy") from None
+    answered = False
+    try:
+        async with sessionmaker() as session:
             yield session
-        except UNAVAILABLE_ERRORS as exc:
-            raise HTTPException(
-                status.HTTP_503_SERVICE_UNAVAILABLE,
-                f"database unavailable ({type(exc).__name__}), try again later",
-            ) from exc
+            answered = True
+    except Exception as exc:
+        if not is_unavailable(exc):
+            raise
+        if not answered:
+            raise unavailable(type(exc).__name__) from exc
+        # The response is already sent; only closing the session failed, on a
+        # connection the pool has now discarded. Raising would cut the client off.
+        logger.warning("database connection lost while closing a session: %r", exc)
+    finally:
+        slots.release()
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]

@@ -4,7 +4,9 @@ Everything a request needs is created here once and yielded as lifespan
 state: Starlette copies it into `request.state` for every request, and small
 async dependencies read it from there. Nothing lives in module globals.
 """
-
+{% if cookiecutter.database != "none" %}
+import asyncio
+{%- endif %}
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import TypedDict
@@ -16,7 +18,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 {%- endif %}
 
 {% if cookiecutter.database != "none" -%}
-from {{ cookiecutter.package_name }}.db import create_sessionmaker, open_engine
+from {{ cookiecutter.package_name }}.db import (
+    create_connection_slots,
+    create_sessionmaker,
+    open_engine,
+)
 {% endif -%}
 from {{ cookiecutter.package_name }}.loop_guard import LoopBlockGuard
 from {{ cookiecutter.package_name }}.settings import Settings
@@ -30,6 +36,7 @@ class State(TypedDict):
 {%- if cookiecutter.database != "none" %}
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
+    connection_slots: asyncio.Semaphore
 {%- endif %}
 {%- if cookiecutter.http_client == "yes" %}
     upstream: Upstream
@@ -57,6 +64,7 @@ def build_lifespan(settings: Settings) -> Lifespan:
 {%- if cookiecutter.database != "none" %}
                 engine=engine,
                 sessionmaker=create_sessionmaker(engine),
+                connection_slots=create_connection_slots(settings),
 {%- endif %}
 {%- if cookiecutter.http_client == "yes" %}
                 upstream=Upstream(client, settings),

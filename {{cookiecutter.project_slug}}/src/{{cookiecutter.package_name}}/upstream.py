@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from typing import Annotated
 from urllib.parse import quote, urlsplit
 
+import aiohttp
 import httpx
 from fastapi import Depends, HTTPException, Request, status
 from httpx_aiohttp import AiohttpTransport
@@ -116,17 +117,19 @@ async def relay_to_upstream(upstream: Upstream, url: httpx.URL) -> httpx.Respons
             with waiting_on("upstream"):
                 response = await upstream.client.get(url)
     except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-        # Checked first: the aiohttp transport reports a refused connection as
-        # ConnectTimeout, which would otherwise read as a slow upstream.
+        # Checked first: the aiohttp transport reports a refused or dropped
+        # connection as ConnectTimeout, which would otherwise read as slowness.
         raise HTTPException(
-            status.HTTP_502_BAD_GATEWAY, f"upstream is unreachable ({type(exc).__name__})"
+            status.HTTP_502_BAD_GATEWAY, f"upstream connection failed ({type(exc).__name__})"
         ) from None
     except (TimeoutError, httpx.TimeoutException):
         raise HTTPException(
             status.HTTP_504_GATEWAY_TIMEOUT,
             f"upstream did not answer within {upstream.timeout:g} s",
         ) from None
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, aiohttp.ClientError) as exc:
+        # aiohttp.ClientError: an answer that is not HTTP at all, which the
+        # transport passes on untranslated.
         raise HTTPException(
             status.HTTP_502_BAD_GATEWAY, f"upstream connection failed ({type(exc).__name__})"
         ) from None

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 {%- if cookiecutter.database != "none" %}
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from {{ cookiecutter.package_name }}.db import UNAVAILABLE_ERRORS, ping
+from {{ cookiecutter.package_name }}.db import is_unavailable, ping
 from {{ cookiecutter.package_name }}.settings import Settings
 {%- endif %}
 
@@ -50,7 +50,9 @@ async def readiness(request: Request) -> Readiness | JSONResponse:
             await ping(engine)
     except TimeoutError:
         problem = f"no answer within {settings.health_check_timeout:g} s"
-    except UNAVAILABLE_ERRORS as exc:
+    except Exception as exc:
+        if not is_unavailable(exc):
+            raise
         problem = f"unreachable ({type(exc).__name__})"
     else:
         return Readiness(checks={"database": "ok"})

@@ -1,0 +1,440 @@
+"""Faults and load for a served baked service, all of it on 127.0.0.1.
+
+- `stoppable_cluster`: a PostgreSQL server of the tests' own, which they stop
+  (`pg_ctl stop -m fast`, `immediate` or `smart`) and start again on the same
+  port. The shared `postgres_server` cannot be stopped: other tests use it.
+- `migrated_database`: a fresh database at the newest migration, in milliseconds.
+- `HostileUpstream`: an upstream that answers badly (garbage instead of HTTP,
+  a body cut short, a connection closed before any answer, a stall).
+- `ServiceLog`: reads what the served process prints while it runs, so that a
+  service logging error after error never blocks on a full pipe.
+- `send`, `Outcome`: one request's status, body and duration, or the transport
+  error it ended with; `server_errors` finds the answers no client may get.
+- `connection_states`, `locked_items`, `rss_bytes`: what PostgreSQL and the
+  kernel say about the service.
+"""
+
+import asyncio
+import functools
+import json
+import os
+import pwd
+import re
+import shutil
+import socketserver
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, ClassVar
+
+import asyncpg
+import httpx
+from sqlalchemy.engine import make_url
+
+from tests.conftest import postgres_cluster
+from tests.served import Served, create_database, migrate, service_environment
+
+# ---------------------------------------------------------------- PostgreSQL
+
+
+@dataclass
+class StoppableCluster:
+    """A PostgreSQL server that a test may stop and start; it keeps its port."""
+
+    directory: Path
+    port: int
+    run_as: list[str]
+    pg_ctl: str
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    @property
+    def data(self) -> Path:
+        return self.directory / "data"
+
+    @property
+    def log(self) -> Path:
+        return self.directory / "server.log"
+
+    def start(self) -> None:
+        # synchronous_commit stays on, as in production: a commit PostgreSQL
+        # acknowledged must survive `-m immediate`. fsync may stay off, since
+        # the operating system, which holds what was written, does not crash.
+        options = (
+            f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 "
+            "-c fsync=off -c full_page_writes=off"
+        )
+        self._pg_ctl("-l", str(self.log), "-w", "-o", options, "start")
+
+    def stop(self, mode: str = "fast", *, wait: bool = True) -> None:
+        """Stop the server. `smart` without waiting leaves it shutting down, refusing
+        new connections with "the database system is shutting down", until the
+        last client leaves."""
+        self._pg_ctl("-m", mode, "-w" if wait else "-W", "stop")
+
+    def is_running(self) -> bool:
+        status = [*self.run_as, self.pg_ctl, "-D", str(self.data), "status"]
+        return subprocess.run(status, capture_output=True, check=False).returncode == 0
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def _pg_ctl(self, *arguments: str) -> None:
+        command = [*self.run_as, self.pg_ctl, "-D", str(self.data), *arguments]
+        postgres_cluster.run(command, f"pg_ctl {arguments[-1]}")
+
+
+@contextmanager
+def stoppable_cluster() -> Iterator[StoppableCluster]:
+    """Create a PostgreSQL cluster, start it, and delete it at the end, whatever its state.
+
+    As root it runs as the `postgres` user, like the baked `throwaway_cluster`;
+    unlike that one it hands out its data directory, so a test can stop it.
+    """
+    initdb, pg_ctl = postgres_cluster.find_binary("initdb"), postgres_cluster.find_binary("pg_ctl")
+    if initdb is None or pg_ctl is None:
+        raise postgres_cluster.ClusterUnavailableError("initdb and pg_ctl are not installed")
+    directory = Path(tempfile.mkdtemp(prefix="pg-faults-"))
+    run_as: list[str] = []
+    if os.geteuid() == 0:
+        try:
+            owner = pwd.getpwnam("postgres")
+        except KeyError:
+            shutil.rmtree(directory)
+            raise postgres_cluster.ClusterUnavailableError(
+                "running as root, and there is no `postgres` user to run PostgreSQL as"
+            ) from None
+        os.chown(directory, owner.pw_uid, owner.pw_gid)
+        run_as = ["runuser", "-u", "postgres", "--"]
+    cluster = StoppableCluster(directory, postgres_cluster.free_port(), run_as, pg_ctl)
+    try:
+        options = ["-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"]
+        postgres_cluster.run([*run_as, initdb, "-D", str(cluster.data), *options], "initdb")
+        cluster.start()
+        yield cluster
+    finally:
+        # Whatever state the test left it in (running, stopped, shutting down).
+        subprocess.run(
+            [*run_as, pg_ctl, "-D", str(cluster.data), "-m", "immediate", "-w", "stop"],
+            capture_output=True,
+            check=False,
+        )
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def migrated_database(project: Path, server_url: str) -> str:
+    """URL of a new database at the newest migration of `project`, on the server.
+
+    Migrating runs Alembic in a process of its own, which takes seconds: it is
+    done once per project and server, into a template that is then copied
+    (`CREATE DATABASE ... TEMPLATE`, milliseconds) for each database.
+    """
+    return copy_database(server_url, migrated_template(project, server_url))
+
+
+@functools.cache
+def migrated_template(project: Path, server_url: str) -> str:
+    url = create_database(server_url)
+    migrate(project, service_environment(project, database_url=url))
+    return database_name(url)
+
+
+def copy_database(server_url: str, template: str) -> str:
+    """A new database, a copy of database `template`; returns its URL."""
+    name = f"faults_{uuid.uuid4().hex[:12]}"
+
+    async def create() -> None:
+        connection = await asyncpg.connect(server_url)
+        try:
+            await connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        finally:
+            await connection.close()
+
+    asyncio.run(create())
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+def database_name(url: str) -> str:
+    name = make_url(url).database
+    assert name is not None
+    return name
+
+
+async def connection_states(server_url: str, database: str) -> Counter[str]:
+    """How many connections to `database` PostgreSQL has, by state (`idle`, `active`, ...).
+
+    Asked over a connection to another database, so it never counts itself.
+    """
+    connection = await asyncpg.connect(server_url)
+    try:
+        rows = await connection.fetch(
+            "SELECT coalesce(state, 'unknown') AS state FROM pg_stat_activity WHERE datname = $1",
+            database,
+        )
+    finally:
+        await connection.close()
+    return Counter(str(row["state"]) for row in rows)
+
+
+async def wait_for(what: str, check: Callable[[], Awaitable[bool]], timeout: float = 10) -> None:
+    """Poll `check` until it is true; fail naming `what` when `timeout` passes first."""
+    deadline = time.monotonic() + timeout
+    while not await check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout:g} s")
+        await asyncio.sleep(0.05)
+
+
+async def wait_for_lock_waiters(server_url: str, database: str, count: int) -> None:
+    """Wait until `count` queries on `database` wait for a lock (see `locked_items`)."""
+
+    async def waiting() -> bool:
+        connection = await asyncpg.connect(server_url)
+        try:
+            waiters: int = await connection.fetchval(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = $1 AND wait_event_type = 'Lock'",
+                database,
+            )
+        finally:
+            await connection.close()
+        return waiters >= count
+
+    await wait_for(f"{count} queries waiting for the item table's lock", waiting)
+
+
+@asynccontextmanager
+async def locked_items(database_url: str) -> AsyncIterator[None]:
+    """Hold an exclusive lock on the item table: every query on it waits, holding its
+    pooled connection, until the block ends. A slow query, made to order."""
+    connection = await asyncpg.connect(database_url)
+    try:
+        transaction = connection.transaction()
+        await transaction.start()
+        await connection.execute("LOCK TABLE item IN ACCESS EXCLUSIVE MODE")
+        try:
+            yield
+        finally:
+            await transaction.rollback()
+    finally:
+        await connection.close()
+
+
+async def stored_items(database_url: str) -> dict[int, str]:
+    """Every item in the database: id to name."""
+    connection = await asyncpg.connect(database_url)
+    try:
+        rows = await connection.fetch("SELECT id, name FROM item")
+    finally:
+        await connection.close()
+    return {int(row["id"]): str(row["name"]) for row in rows}
+
+
+# ------------------------------------------------------------------ requests
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one request ended with: an answer, or the transport error in its place."""
+
+    label: str  # what was asked, e.g. "POST /items"
+    status: int | None
+    body: bytes
+    seconds: float
+    error: str = ""  # set when there was no answer: a timeout, a dropped connection
+
+    def json(self) -> Any:
+        """The body, parsed; None when it is not JSON."""
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            return None
+
+    def detail(self) -> object:
+        """The JSON `detail` of an error answer, or None when the body has none."""
+        parsed = self.json()
+        return parsed.get("detail") if isinstance(parsed, dict) else None
+
+    def __str__(self) -> str:
+        answer = self.error or f"{self.status} {self.body[:300]!r}"
+        return f"{self.label} -> {answer} after {self.seconds:.2f} s"
+
+
+async def send(
+    client: httpx.AsyncClient, method: str, path: str, json_body: object = None
+) -> Outcome:
+    """Send one request; never raises for a failed one, records it instead."""
+    label = f"{method} {path}"
+    started = time.perf_counter()
+    try:
+        response = await client.request(method, path, json=json_body)
+    except httpx.HTTPError as exc:
+        return Outcome(label, None, b"", time.perf_counter() - started, repr(exc))
+    return Outcome(label, response.status_code, response.content, time.perf_counter() - started)
+
+
+def server_errors(outcomes: Iterable[Outcome], allowed: Iterable[int] = ()) -> list[str]:
+    """The outcomes no client may ever get, described for an assertion message.
+
+    No answer at all (a hang cut by the client's timeout, a dropped connection),
+    any 5xx not in `allowed`, an allowed error without a JSON `detail`, and
+    anything carrying a traceback.
+    """
+    allowed_statuses = set(allowed)
+    problems = []
+    for outcome in outcomes:
+        if outcome.status is None:
+            problems.append(f"no answer: {outcome}")
+        elif outcome.status >= 500 and outcome.status not in allowed_statuses:
+            problems.append(f"server error: {outcome}")
+        elif outcome.status >= 500 and not isinstance(outcome.detail(), str):
+            problems.append(f"error without a JSON detail: {outcome}")
+        elif b"Traceback" in outcome.body:
+            problems.append(f"traceback in the body: {outcome}")
+    return problems
+
+
+def described(problems: list[str], limit: int = 10) -> str:
+    shown = "\n".join(problems[:limit])
+    more = f"\n... and {len(problems) - limit} more" if len(problems) > limit else ""
+    return f"{len(problems)} problem(s):\n{shown}{more}"
+
+
+# --------------------------------------------------------------- the process
+
+
+class ServiceLog:
+    """What a served process prints, read by a thread while it runs.
+
+    `serve` reads the output once the process has stopped; until then it sits
+    in a pipe, and a service that logs faster than that pipe holds (a
+    traceback per failed request under load) would block on its next write
+    and look like a hang. `follow` takes the pipe over; `text` waits for the
+    end of the output.
+    """
+
+    def __init__(self) -> None:
+        self._lines: list[str] = []
+        self._reader: threading.Thread | None = None
+
+    def follow(self, served: Served) -> None:
+        stream = served.process.stdout
+        assert stream is not None
+        served.process.stdout = None  # `serve` then only waits for the process to end
+        self._reader = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self._reader.start()
+
+    def _read(self, stream: IO[str]) -> None:
+        with stream:
+            self._lines.extend(stream)
+
+    def text(self, timeout: float = 30) -> str:
+        if self._reader is not None:
+            self._reader.join(timeout)
+        return "".join(self._lines)
+
+
+def raised_in(log: str) -> str:
+    """The exceptions a service log shows, one line each with how often: the
+    root cause of a 500 at a glance, where the whole log would bury it."""
+    raised = Counter(
+        line[:200]
+        for line in log.splitlines()
+        if re.match(r"[A-Za-z_][\w.]*(Error|Exception|Exit|Timeout)\b", line)
+    )
+    return "\n".join(f"{count} x {line}" for line, count in raised.most_common()) or "(none)"
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident memory of a process, from the kernel."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError(f"no VmRSS for process {pid}")
+
+
+# ------------------------------------------------------------------ upstream
+
+
+@dataclass
+class HostileUpstream:
+    """An HTTP upstream on 127.0.0.1 that answers each path with a fault.
+
+    Plain sockets, so it can send what no HTTP server library would: see
+    `ANSWERS`. `/stall` sends half an answer, then waits until the server
+    stops (or 30 s).
+    """
+
+    ANSWERS: ClassVar[dict[str, bytes]] = {
+        "/garbage": b"\x16\x03\x01 this is not HTTP at all \xff\xfe\r\n\r\n",
+        "/cut-short": (
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n"
+            b'\r\n{"name": "la'
+        ),
+        "/cut-short-chunked": (
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            b'Transfer-Encoding: chunked\r\n\r\n40\r\n{"name": "la'
+        ),
+        "/cut-in-the-headers": b"HTTP/1.1 200 OK\r\nContent-Type: applic",
+        "/no-answer": b"",
+        "/html-error": (
+            b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/html\r\n"
+            b"Content-Length: 21\r\n\r\n<h1>it broke</h1>\n\n\n\n"
+        ),
+        "/not-json": (
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 11\r\n\r\nplain words"
+        ),
+    }
+    STALL: ClassVar[bytes] = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"
+    )
+
+    url: str = ""
+    stopping: threading.Event = field(default_factory=threading.Event)
+
+    @contextmanager
+    def running(self) -> Iterator["HostileUpstream"]:
+        upstream = self
+
+        class Answer(socketserver.StreamRequestHandler):
+            def handle(self) -> None:
+                request_line = self.rfile.readline().decode("latin-1").split(" ")
+                while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                    pass  # the headers: not needed
+                path = request_line[1] if len(request_line) > 1 else ""
+                if path == "/stall":
+                    self.wfile.write(upstream.STALL)
+                    self.wfile.flush()
+                    upstream.stopping.wait(30)
+                else:
+                    self.wfile.write(upstream.ANSWERS.get(path, b""))
+
+        class Server(socketserver.ThreadingTCPServer):
+            daemon_threads = True
+            block_on_close = False
+            allow_reuse_address = True
+
+        with Server(("127.0.0.1", 0), Answer) as server:
+            thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+            thread.start()
+            self.url = f"http://127.0.0.1:{server.server_address[1]}"
+            try:
+                yield self
+            finally:
+                self.stopping.set()
+                server.shutdown()
+                thread.join(10)
+
+
+def refused_url() -> str:
+    """An upstream URL on 127.0.0.1 where nothing listens: connections are refused."""
+    return f"http://127.0.0.1:{postgres_cluster.free_port()}"
