@@ -101,3 +101,35 @@ def test_the_deployment_is_hardened_and_probed(bake: Bake, options: Options) -> 
     ):
         assert required in text, required
     assert ("secretKeyRef" in text) == (options.database == "postgresql")
+
+
+# Private keys, cloud access keys, and secrets or tokens written as values.
+SECRET_LOOKING = re.compile(
+    r"BEGIN [A-Z ]*PRIVATE KEY|AKIA[0-9A-Z]{16}"
+    r"|(?:secret|token|api_key)\s*[=:]\s*['\"][^'\"]{8,}",
+    re.IGNORECASE,
+)
+
+
+def test_no_secret_ships_and_env_files_stay_out_of_git_and_images(
+    bake: Bake, options: Options
+) -> None:
+    project = bake(options)
+
+    assert not (project / ".env").exists()
+    assert ".env" in (project / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert ".env" in (project / ".dockerignore").read_text(encoding="utf-8").splitlines()
+    found = [
+        str(path.relative_to(project))
+        for path in project.rglob("*")
+        if path.is_file() and SECRET_LOOKING.search(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
+
+
+def test_the_defaults_are_safe_for_production(bake: Bake, options: Options) -> None:
+    settings = (bake(options) / "src" / "my_service" / "settings.py").read_text(encoding="utf-8")
+
+    assert "cors_allow_origins: list[str] = []" in settings  # CORS closed
+    assert "docs_enabled: bool = True" in settings  # and DOCS_ENABLED=false turns docs off
+    assert not re.search(r"^\s*debug\b", settings, re.MULTILINE)  # no debug mode to leave on
