@@ -17,16 +17,12 @@
 import asyncio
 import functools
 import json
-import os
-import pwd
 import re
 import shutil
 import socketserver
 import subprocess
-import tempfile
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -100,25 +96,12 @@ def stoppable_cluster() -> Iterator[StoppableCluster]:
     As root it runs as the `postgres` user, like the baked `throwaway_cluster`;
     unlike that one it hands out its data directory, so a test can stop it.
     """
-    initdb, pg_ctl = postgres_cluster.find_binary("initdb"), postgres_cluster.find_binary("pg_ctl")
-    if initdb is None or pg_ctl is None:
-        raise postgres_cluster.ClusterUnavailableError("initdb and pg_ctl are not installed")
-    directory = Path(tempfile.mkdtemp(prefix="pg-faults-"))
-    run_as: list[str] = []
-    if os.geteuid() == 0:
-        try:
-            owner = pwd.getpwnam("postgres")
-        except KeyError:
-            shutil.rmtree(directory)
-            raise postgres_cluster.ClusterUnavailableError(
-                "running as root, and there is no `postgres` user to run PostgreSQL as"
-            ) from None
-        os.chown(directory, owner.pw_uid, owner.pw_gid)
-        run_as = ["runuser", "-u", "postgres", "--"]
+    initdb, pg_ctl = postgres_cluster.server_binaries()
+    directory, run_as = postgres_cluster.cluster_directory("pg-faults-")
     cluster = StoppableCluster(directory, postgres_cluster.free_port(), run_as, pg_ctl)
     try:
-        options = ["-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"]
-        postgres_cluster.run([*run_as, initdb, "-D", str(cluster.data), *options], "initdb")
+        initdb_options = postgres_cluster.INITDB_OPTIONS
+        postgres_cluster.run([*run_as, initdb, "-D", str(cluster.data), *initdb_options], "initdb")
         cluster.start()
         yield cluster
     finally:
@@ -138,7 +121,7 @@ def migrated_database(project: Path, server_url: str) -> str:
     done once per project and server, into a template that is then copied
     (`CREATE DATABASE ... TEMPLATE`, milliseconds) for each database.
     """
-    return copy_database(server_url, migrated_template(project, server_url))
+    return create_database(server_url, template=migrated_template(project, server_url))
 
 
 @functools.cache
@@ -146,21 +129,6 @@ def migrated_template(project: Path, server_url: str) -> str:
     url = create_database(server_url)
     migrate(project, service_environment(project, database_url=url))
     return database_name(url)
-
-
-def copy_database(server_url: str, template: str) -> str:
-    """A new database, a copy of database `template`; returns its URL."""
-    name = f"faults_{uuid.uuid4().hex[:12]}"
-
-    async def create() -> None:
-        connection = await asyncpg.connect(server_url)
-        try:
-            await connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-        finally:
-            await connection.close()
-
-    asyncio.run(create())
-    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
 
 def database_name(url: str) -> str:

@@ -22,14 +22,15 @@ from sqlalchemy.engine import make_url
 from tests.conftest import assert_succeeded, postgres_cluster, python_tool, run
 
 
-def create_database(server_url: str) -> str:
-    """Create an empty database on the server and return its URL."""
+def create_database(server_url: str, template: str | None = None) -> str:
+    """Create a database on the server, empty or a copy of `template`; return its URL."""
     name = f"served_{uuid.uuid4().hex[:12]}"
+    copy_of = f' TEMPLATE "{template}"' if template else ""
 
     async def create() -> None:
         connection = await asyncpg.connect(server_url)
         try:
-            await connection.execute(f'CREATE DATABASE "{name}"')
+            await connection.execute(f'CREATE DATABASE "{name}"{copy_of}')
         finally:
             await connection.close()
 

@@ -44,36 +44,51 @@ def run(command: list[str], what: str) -> None:
         )
 
 
-@contextmanager
-def throwaway_cluster() -> Iterator[str]:
-    """Start a PostgreSQL server on 127.0.0.1, yield its URL, then stop and delete it."""
+INITDB_OPTIONS = ["-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"]
+
+
+def server_binaries() -> tuple[str, str]:
+    """Paths of `initdb` and `pg_ctl`."""
     initdb, pg_ctl = find_binary("initdb"), find_binary("pg_ctl")
     if initdb is None or pg_ctl is None:
         raise ClusterUnavailableError(
             "the PostgreSQL server binaries (initdb, pg_ctl) are not installed"
         )
+    return initdb, pg_ctl
 
-    directory = Path(tempfile.mkdtemp(prefix="pg-test-"))
-    run_as: list[str] = []
-    if os.geteuid() == 0:
-        try:
-            owner = pwd.getpwnam("postgres")
-        except KeyError:
-            shutil.rmtree(directory)
-            raise ClusterUnavailableError(
-                "running as root, and there is no `postgres` user to run PostgreSQL as"
-            ) from None
-        os.chown(directory, owner.pw_uid, owner.pw_gid)
-        run_as = ["runuser", "-u", "postgres", "--"]
 
+def cluster_directory(prefix: str) -> tuple[Path, list[str]]:
+    """A new directory for a cluster, and the command prefix that runs as its owner.
+
+    As root, the directory belongs to the `postgres` user and the commands run
+    as that user, since PostgreSQL refuses to run as root.
+    """
+    directory = Path(tempfile.mkdtemp(prefix=prefix))
+    if os.geteuid() != 0:
+        return directory, []
+    try:
+        owner = pwd.getpwnam("postgres")
+    except KeyError:
+        shutil.rmtree(directory)
+        raise ClusterUnavailableError(
+            "running as root, and there is no `postgres` user to run PostgreSQL as"
+        ) from None
+    os.chown(directory, owner.pw_uid, owner.pw_gid)
+    return directory, ["runuser", "-u", "postgres", "--"]
+
+
+@contextmanager
+def throwaway_cluster() -> Iterator[str]:
+    """Start a PostgreSQL server on 127.0.0.1, yield its URL, then stop and delete it."""
+    initdb, pg_ctl = server_binaries()
+    directory, run_as = cluster_directory("pg-test-")
     data, port = directory / "data", free_port()
     server_options = (
         f"-p {port} -k {directory} -c listen_addresses=127.0.0.1 "
         "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     )
     try:
-        initdb_options = ["-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"]
-        run([*run_as, initdb, "-D", str(data), *initdb_options], "initdb")
+        run([*run_as, initdb, "-D", str(data), *INITDB_OPTIONS], "initdb")
         log = str(directory / "server.log")
         run(
             [*run_as, pg_ctl, "-D", str(data), "-l", log, "-w", "-o", server_options, "start"],
