@@ -174,3 +174,16 @@ async def test_server_timing_shows_the_time_spent_waiting_on_the_upstream(
     assert timing["app"] + timing["upstream"] + timing.get("db", 0) == pytest.approx(
         timing["total"], abs=0.01
     )
+
+
+async def test_a_cookie_set_by_the_upstream_is_never_sent_with_another_request(
+    client: httpx.AsyncClient, upstream: UpstreamServer
+) -> None:
+    # The client is shared by all users: one user's upstream cookie must not
+    # travel with the next user's request.
+    await client.get("/upstream/set-cookie")
+
+    response = await client.get("/upstream/whoami")
+
+    assert response.json() == {"path": "/whoami", "query": ""}
+    assert len(upstream.received) == 2

@@ -6,7 +6,9 @@ it was serving at once.
 
 - `/slow?seconds=S` answers after S seconds;
 - `/status/CODE` answers with that status;
-- any other path echoes the raw path and query string it received as JSON.
+- `/set-cookie` answers with a `Set-Cookie` header;
+- any other path echoes the raw path, the query string and the `Cookie`
+  header it received, as JSON.
 """
 
 import asyncio
@@ -55,14 +57,13 @@ class UpstreamServer:
                 status = int(path.removeprefix("/status/"))
         finally:
             self.in_flight -= 1
-        body = json.dumps({"path": scope["raw_path"].decode(), "query": query.decode()})
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [(b"content-type", b"application/json")],
-            }
-        )
+        cookie = dict(scope["headers"]).get(b"cookie", b"").decode()
+        echo = {"path": scope["raw_path"].decode(), "query": query.decode()}
+        body = json.dumps({**echo, "cookie": cookie} if cookie else echo)
+        headers = [(b"content-type", b"application/json")]
+        if path == "/set-cookie":
+            headers.append((b"set-cookie", b"session=someone-else; Path=/"))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body.encode()})
 
     @contextmanager

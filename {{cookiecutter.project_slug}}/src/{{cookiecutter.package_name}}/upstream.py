@@ -10,6 +10,7 @@ aiohttp transport").
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Annotated
 from urllib.parse import quote, urlsplit
 
@@ -53,15 +54,22 @@ class UpstreamSettings(BaseSettings):
 @asynccontextmanager
 async def open_upstream_client(settings: UpstreamSettings) -> AsyncIterator[httpx.AsyncClient]:
     """Create the shared client once; close its connections at the end."""
-    limits = httpx.Limits(
-        max_connections=settings.upstream_max_connections,
-        max_keepalive_connections=settings.upstream_max_connections,
-    )
-    # Building the transport loads the CA bundle for TLS, which takes long
-    # enough to block the event loop: do it in a thread.
-    transport = await asyncio.to_thread(AiohttpTransport, limits=limits)
+    # Loading the CA bundle for TLS takes long enough to block the event loop.
+    tls = await asyncio.to_thread(httpx.create_ssl_context)
+
+    def new_session() -> aiohttp.ClientSession:
+        # Made by the transport at its first request. The client is shared by
+        # every user, so it must keep no cookie: one user's upstream cookie
+        # would otherwise be sent with the next user's request.
+        connector = aiohttp.TCPConnector(limit=settings.upstream_max_connections, ssl=tls)
+        return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
+
+    transport = AiohttpTransport(verify=tls, client=new_session)
     async with httpx.AsyncClient(
-        transport=transport, timeout=settings.upstream_timeout, follow_redirects=False
+        transport=transport,
+        timeout=settings.upstream_timeout,
+        follow_redirects=False,
+        cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),  # keeps nothing either
     ) as client:
         yield client
 
