@@ -1,0 +1,163 @@
+"""Serve each variant with uvicorn in a process of its own, on 127.0.0.1.
+
+Every variant gets the same server and flags: one worker, uvloop, httptools,
+no access log. Output goes to a log file per server, never to a pipe that
+could fill up and block a server mid-run.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from plan import Variant
+
+BENCH = Path(__file__).resolve().parent
+UVICORN_FLAGS = ("--workers", "1", "--loop", "uvloop", "--http", "httptools", "--no-access-log")
+START_TIMEOUT_SECONDS = 60
+STOP_TIMEOUT_SECONDS = 5
+
+
+class ServerFailedError(RuntimeError):
+    """A server did not start; the message carries the end of its log."""
+
+
+@dataclass
+class Server:
+    variant: Variant
+    url: str
+    process: "subprocess.Popen[bytes]"
+    log: Path
+
+
+@dataclass(frozen=True)
+class Environment:
+    """What every server is started with: where the baked code is, what it connects to."""
+
+    baked_source: Path
+    baked_package: str
+    settings: dict[str, str]  # DATABASE_URL, UPSTREAM_BASE_URL, ...: set before the servers start
+    workdir: Path  # each server's working directory, and where the logs go
+
+    def for_variant(self, variant: Variant) -> dict[str, str]:
+        return {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(BENCH), str(self.baked_source)]),
+            "BAKED_PACKAGE": self.baked_package,
+            **self.settings,
+            **variant.env,
+        }
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def launch(variant: Variant, environment: Environment, port: int) -> Server:
+    """Start the server; `wait_until_serving` tells when it answers."""
+    app = variant.app.format(package=environment.baked_package)
+    log = environment.workdir / f"{variant.name}.log"
+    command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
+    with log.open("ab") as output:
+        process = subprocess.Popen(
+            [*command, *UVICORN_FLAGS],
+            cwd=environment.workdir,
+            env=environment.for_variant(variant),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    return Server(variant=variant, url=f"http://127.0.0.1:{port}", process=process, log=log)
+
+
+def wait_until_serving(server: Server, probe_path: str = "/health") -> None:
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise ServerFailedError(
+                f"{server.variant.name} exited at start-up:\n{log_tail(server)}"
+            )
+        try:
+            if httpx.get(server.url + probe_path, timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    stop(server)
+    raise ServerFailedError(f"{server.variant.name} did not answer in time:\n{log_tail(server)}")
+
+
+def stop(server: Server) -> None:
+    """SIGTERM, and SIGKILL for a server that does not stop (a stalled one may not)."""
+    if server.process.poll() is not None:
+        return
+    server.process.send_signal(signal.SIGTERM)
+    try:
+        server.process.wait(timeout=STOP_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait()
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # Fields after the command name, which is in parentheses and may hold spaces.
+    fields = stat.rsplit(")", 1)[1].split()
+    user_ticks, system_ticks = int(fields[11]), int(fields[12])
+    return (user_ticks + system_ticks) / os.sysconf("SC_CLK_TCK")
+
+
+def log_tail(server: Server, lines: int = 30) -> str:
+    return "\n".join(server.log.read_text(errors="replace").splitlines()[-lines:])
+
+
+class Servers:
+    """The servers of the variants, each on a port chosen up front.
+
+    Every URL is known before any server starts (the relays are told the
+    stub's), and a stalled server's replacement listens on the same port.
+    """
+
+    def __init__(self, environment: Environment, variants: list[Variant]) -> None:
+        self.environment = environment
+        self.variants = variants
+        self.ports: dict[str, int] = {}
+        while len(set(self.ports.values())) < len(variants):
+            self.ports = {variant.name: free_port() for variant in variants}
+        self.running: dict[str, Server] = {}
+
+    def url(self, variant: Variant) -> str:
+        return f"http://127.0.0.1:{self.ports[variant.name]}"
+
+    def start_all(self) -> None:
+        """Start them all at once, then wait for each: start-up costs the slowest, not the sum."""
+        for variant in self.variants:
+            self.running[variant.name] = launch(variant, self.environment, self.ports[variant.name])
+        for server in self.running.values():
+            wait_until_serving(server)
+
+    def cpu_seconds(self, variant: Variant) -> float | None:
+        """User and system CPU time the variant's server has used so far (Linux)."""
+        return process_cpu_seconds(self.running[variant.name].process.pid)
+
+    def restart(self, variant: Variant) -> None:
+        stop(self.running.pop(variant.name))
+        self.running[variant.name] = fresh = launch(
+            variant, self.environment, self.ports[variant.name]
+        )
+        wait_until_serving(fresh)
+
+    def stop_all(self) -> None:
+        for server in self.running.values():
+            stop(server)
+        self.running.clear()
