@@ -135,7 +135,7 @@ async def test_a_request_that_fails_commits_nothing(app: FastAPI) -> None:
 
 
 async def test_items_answer_503_when_the_database_is_unreachable(
-    settings: Settings, unreachable_database_url: str
+    settings: Settings, unreachable_database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     unreachable = settings.model_copy(update={"database_url": SecretStr(unreachable_database_url)})
 
@@ -145,6 +145,9 @@ async def test_items_answer_503_when_the_database_is_unreachable(
     for response in responses:
         assert response.status_code == 503
         assert response.json()["detail"].startswith("database unavailable")
+    logged = [r.getMessage() for r in caplog.records if r.name.endswith(".db")]
+    assert len(logged) == 2
+    assert all(message.startswith("database unavailable: ") for message in logged)
 
 
 async def test_server_timing_shows_the_time_spent_on_queries(client: httpx.AsyncClient) -> None:

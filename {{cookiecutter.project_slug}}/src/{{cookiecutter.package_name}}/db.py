@@ -173,6 +173,8 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         if not is_unavailable(exc):
             raise
         if not answered:
+            # The client learns the kind of failure; the log keeps the whole reason.
+            logger.warning("database unavailable: %s", exc)
             raise unavailable(type(exc).__name__) from exc
         # The response is already sent; only closing the session failed, on a
         # connection the pool has now discarded. Raising would cut the client off.
