@@ -34,7 +34,14 @@ class Cell:
         return f"{self.endpoint.name}@{self.connections}/{self.variant.name}"
 
 
-BAKED = Variant("baked", "the baked service, as baked", "{package}.main:app")
+# Every variant runs with uvicorn's --no-access-log; the baked service writes
+# its own line per request, so it gets the same treatment: LOG_REQUESTS=false.
+BAKED = Variant(
+    "baked",
+    "the baked service, as baked, with its request log off like every access log here",
+    "{package}.main:app",
+    {"LOG_REQUESTS": "false"},
+)
 BAKED_BARE = Variant(
     "baked-bare",
     "the baked service with its per-request middleware removed",

@@ -10,7 +10,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.logs import LogFormat, build_handler
+from {{ cookiecutter.package_name }}.settings import Settings
 from tests.serving import client_for
 
 
@@ -102,3 +104,15 @@ async def test_text_logs_read_well_and_carry_the_id(
     assert re.search(
         r"INFO \S+\.requests \[req-2\] GET /health 200 \d+\.\dms", text_logs.getvalue()
     )
+
+
+async def test_the_request_log_line_can_be_switched_off(
+    settings: Settings, json_logs: io.StringIO
+) -> None:
+    quiet = settings.model_copy(update={"log_requests": False})
+
+    async with client_for(create_app(quiet)) as client:
+        response = await client.get("/health", headers={"X-Request-ID": "req-3"})
+
+    assert response.headers["x-request-id"] == "req-3"
+    assert ".requests" not in json_logs.getvalue()

@@ -34,7 +34,7 @@ def create_app(settings: Settings) -> FastAPI:
             expose_headers=["X-Request-ID", "X-Process-Time", "Server-Timing"],
         )
     app.add_middleware(ProcessTimeMiddleware)
-    app.add_middleware(RequestLogMiddleware)
+    app.add_middleware(RequestLogMiddleware, log_requests=settings.log_requests)
     app.include_router(health.router)
 {%- if cookiecutter.database != "none" %}
     app.include_router(items.router)

@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 {% if cookiecutter.database != "none" -%}
 from {{ cookiecutter.package_name }}.db import (
     create_connection_slots,
+    create_read_sessionmaker,
     create_sessionmaker,
     open_engine,
 )
@@ -36,6 +37,7 @@ class State(TypedDict):
 {%- if cookiecutter.database != "none" %}
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
+    read_sessionmaker: async_sessionmaker[AsyncSession]
     connection_slots: asyncio.Semaphore
 {%- endif %}
 {%- if cookiecutter.http_client == "yes" %}
@@ -64,6 +66,7 @@ def build_lifespan(settings: Settings) -> Lifespan:
 {%- if cookiecutter.database != "none" %}
                 engine=engine,
                 sessionmaker=create_sessionmaker(engine),
+                read_sessionmaker=create_read_sessionmaker(engine),
                 connection_slots=create_connection_slots(settings),
 {%- endif %}
 {%- if cookiecutter.http_client == "yes" %}

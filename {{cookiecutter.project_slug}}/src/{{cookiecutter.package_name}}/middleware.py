@@ -8,11 +8,10 @@ contextvars.
 
 import json
 import logging
+import os
 import re
 import time
-import uuid
 
-from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -25,6 +24,21 @@ INTERNAL_ERROR_BODY = json.dumps({"detail": "Internal Server Error"}).encode()
 CLIENT_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 request_logger = logging.getLogger("{{ cookiecutter.package_name }}.requests")
+
+
+# These run for every request: they read and extend the raw header lists
+# rather than building Headers objects.
+def request_header(scope: Scope, name: bytes) -> bytes | None:
+    """The value of header `name` (lower case) in the request, if present."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value)
+    return None
+
+
+def add_headers(message: Message, *headers: tuple[bytes, bytes]) -> None:
+    """Append headers to an `http.response.start` message."""
+    message["headers"] = [*message.get("headers", ()), *headers]
 
 
 class ProcessTimeMiddleware:
@@ -56,9 +70,11 @@ class ProcessTimeMiddleware:
             if message["type"] == "http.response.start":
                 response_started = True
                 elapsed = time.perf_counter() - started
-                headers = MutableHeaders(scope=message)
-                headers.append("X-Process-Time", f"{elapsed:.6f}")
-                headers.append("Server-Timing", timing.server_timing(elapsed))
+                add_headers(
+                    message,
+                    (b"x-process-time", f"{elapsed:.6f}".encode()),
+                    (b"server-timing", timing.server_timing(elapsed).encode()),
+                )
             await send(message)
 
         try:
@@ -82,7 +98,7 @@ class ProcessTimeMiddleware:
 
 
 class RequestLogMiddleware:
-    """Give every HTTP request an id and write one log line when it ends.
+    """Give every HTTP request an id and, with `log_requests`, write one log line when it ends.
 
     The id is the client's `X-Request-ID` when it is safe (letters, digits and
     `._:-`, at most 128 characters), a new one otherwise. It is echoed in the
@@ -90,8 +106,9 @@ class RequestLogMiddleware:
     request is served.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, log_requests: bool = True) -> None:
         self.app = app
+        self.log_requests = log_requests
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -99,8 +116,8 @@ class RequestLogMiddleware:
             return
 
         started = time.perf_counter()
-        offered = Headers(scope=scope).get("x-request-id", "")
-        current_id = offered if CLIENT_REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
+        offered = (request_header(scope, b"x-request-id") or b"").decode("latin-1")
+        current_id = offered if CLIENT_REQUEST_ID.fullmatch(offered) else os.urandom(16).hex()
         token = request_id.set(current_id)
         status = 500  # what the client gets if the app fails before it answers
 
@@ -108,29 +125,24 @@ class RequestLogMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                MutableHeaders(scope=message).append("X-Request-ID", current_id)
+                add_headers(message, (b"x-request-id", current_id.encode()))
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_request_id)
         finally:
-            duration_ms = round((time.perf_counter() - started) * 1000, 3)
-            request_logger.info(
-                "%s %s %s %.1fms",
-                scope["method"],
-                scope["path"],
-                status,
-                duration_ms,
-                extra={
-                    "fields": {
-                        "method": scope["method"],
-                        "path": scope["path"],
-                        "status": status,
-                        "duration_ms": duration_ms,
-                    }
-                },
-            )
+            if self.log_requests:
+                self._log(scope, status, time.perf_counter() - started)
             request_id.reset(token)
+
+    @staticmethod
+    def _log(scope: Scope, status: int, elapsed: float) -> None:
+        duration_ms = round(elapsed * 1000, 3)
+        method, path = scope["method"], scope["path"]
+        fields = {"method": method, "path": path, "status": status, "duration_ms": duration_ms}
+        request_logger.info(
+            "%s %s %s %.1fms", method, path, status, duration_ms, extra={"fields": fields}
+        )
 
 
 class BodySizeLimitMiddleware:
@@ -150,10 +162,14 @@ class BodySizeLimitMiddleware:
             await self.app(scope, receive, send)
             return
 
-        declared = Headers(scope=scope).get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_bytes:
-            refusal = JSONResponse({"detail": self.too_large}, status_code=413)
-            await refusal(scope, receive, send)
+        declared = (request_header(scope, b"content-length") or b"").decode("latin-1")
+        if declared.isdigit():
+            if int(declared) > self.max_bytes:
+                refusal = JSONResponse({"detail": self.too_large}, status_code=413)
+                await refusal(scope, receive, send)
+                return
+            # The server delivers no more than the declared length.
+            await self.app(scope, receive, send)
             return
 
         received = 0

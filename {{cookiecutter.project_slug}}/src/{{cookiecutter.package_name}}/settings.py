@@ -50,6 +50,8 @@ class Settings(
     # "json" for a log pipeline (one object per line), "text" for people.
     log_format: LogFormat = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # One log line per request (method, path, status, duration, request id).
+    log_requests: bool = True
     # Warn, naming the route and the stack, when the event loop is held longer
     # than this (milliseconds); 0 turns the guard off.
     loop_block_threshold_ms: NonNegativeFloat = 100

@@ -4,8 +4,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from {{ cookiecutter.package_name }}.db import SessionDep
+from {{ cookiecutter.package_name }}.db import ReadSessionDep, SessionDep
 from {{ cookiecutter.package_name }}.errors import ErrorDetail
 from {{ cookiecutter.package_name }}.models import MAX_ITEM_ID, Item, ItemCreate, ItemRead, ItemUpdate
 
@@ -21,7 +22,7 @@ router = APIRouter(prefix="/items", tags=["items"], responses=ERRORS)
 ItemId = Annotated[int, Path(ge=1, le=MAX_ITEM_ID)]
 
 
-async def get_item_or_404(session: SessionDep, item_id: int) -> Item:
+async def get_item_or_404(session: AsyncSession, item_id: int) -> Item:
     item = await session.get(Item, item_id)
     if item is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"item {item_id} not found")
@@ -38,7 +39,7 @@ async def create_item(payload: ItemCreate, session: SessionDep) -> Item:
 
 @router.get("", response_model=list[ItemRead])
 async def list_items(
-    session: SessionDep,
+    session: ReadSessionDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=MAX_ITEM_ID)] = 0,
 ) -> list[Item]:
@@ -47,7 +48,7 @@ async def list_items(
 
 
 @router.get("/{item_id}", response_model=ItemRead, responses=NOT_FOUND)
-async def read_item(item_id: ItemId, session: SessionDep) -> Item:
+async def read_item(item_id: ItemId, session: ReadSessionDep) -> Item:
     return await get_item_or_404(session, item_id)
 
 
