@@ -5,11 +5,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from {{ cookiecutter.package_name }}.errors import ErrorDetail
 from {{ cookiecutter.package_name }}.lifespan import build_lifespan
-from {{ cookiecutter.package_name }}.middleware import (
-    BodySizeLimitMiddleware,
-    ProcessTimeMiddleware,
-    RequestLogMiddleware,
-)
+from {{ cookiecutter.package_name }}.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from {{ cookiecutter.package_name }}.routes import health{% if cookiecutter.database != "none" %}, items{% endif %}{% if cookiecutter.http_client == "yes" %}, upstream{% endif %}
 from {{ cookiecutter.package_name }}.settings import Settings
 
@@ -23,7 +19,8 @@ def create_app(settings: Settings) -> FastAPI:
         openapi_url="/openapi.json" if settings.docs_enabled else None,
         responses={500: {"model": ErrorDetail, "description": "An unexpected error; see the log"}},
     )
-    # The last added runs first: the request id is set before anything else runs.
+    # The last added runs first: the request's id and timing are set before
+    # anything else runs, so even a 413 or a CORS refusal carries them.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes)
     if settings.cors_allow_origins:
         app.add_middleware(
@@ -33,8 +30,7 @@ def create_app(settings: Settings) -> FastAPI:
             allow_headers=["Content-Type", "X-Request-ID"],
             expose_headers=["X-Request-ID", "X-Process-Time", "Server-Timing"],
         )
-    app.add_middleware(ProcessTimeMiddleware)
-    app.add_middleware(RequestLogMiddleware, log_requests=settings.log_requests)
+    app.add_middleware(RequestContextMiddleware, log_requests=settings.log_requests)
     app.include_router(health.router)
 {%- if cookiecutter.database != "none" %}
     app.include_router(items.router)

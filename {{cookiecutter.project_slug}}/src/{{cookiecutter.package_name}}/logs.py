@@ -56,5 +56,5 @@ def configure_logging(log_format: LogFormat, level: str) -> None:
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers.clear()
         logging.getLogger(name).propagate = True
-    # RequestLogMiddleware writes one line per request, with more in it.
+    # RequestContextMiddleware writes one line per request, with more in it.
     logging.getLogger("uvicorn.access").disabled = True

@@ -20,6 +20,14 @@ from {{ cookiecutter.package_name }}.logs import request_id
 from {{ cookiecutter.package_name }}.timing import RequestTiming, current_timing
 
 INTERNAL_ERROR_BODY = json.dumps({"detail": "Internal Server Error"}).encode()
+INTERNAL_ERROR_START: Message = {
+    "type": "http.response.start",
+    "status": 500,
+    "headers": [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(INTERNAL_ERROR_BODY)).encode()),
+    ],
+}
 # A request id from the client is kept only when it is this safe and this short.
 CLIENT_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
@@ -41,69 +49,22 @@ def add_headers(message: Message, *headers: tuple[bytes, bytes]) -> None:
     message["headers"] = [*message.get("headers", ()), *headers]
 
 
-class ProcessTimeMiddleware:
-    """Add `X-Process-Time` (seconds) and `Server-Timing` to every HTTP response.
+class RequestContextMiddleware:
+    """What every HTTP request gets: an id, timing headers, and a log line.
 
-    `Server-Timing` splits the time into the service's own work and the waits
-    on its backing services, as counted in `timing.RequestTiming`.
+    - The id is the client's `X-Request-ID` when it is safe (letters, digits
+      and `._:-`, at most 128 characters), a new one otherwise. It is echoed in
+      the response and tags every log line written while the request is served.
+    - `X-Process-Time` (seconds) and `Server-Timing`, which splits the time into
+      the service's own work and the waits on its backing services, as counted
+      in `timing.RequestTiming`.
+    - With `log_requests`, one line when the request ends: method, path,
+      status, duration and id.
 
     When the app fails before it answers, this middleware answers the 500
     itself, so that response carries the headers too; the error is then
-    re-raised for the server to log.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        started = time.perf_counter()
-        timing = RequestTiming()
-        token = current_timing.set(timing)
-        response_started = False
-
-        async def send_with_timing(message: Message) -> None:
-            nonlocal response_started
-            if message["type"] == "http.response.start":
-                response_started = True
-                elapsed = time.perf_counter() - started
-                add_headers(
-                    message,
-                    (b"x-process-time", f"{elapsed:.6f}".encode()),
-                    (b"server-timing", timing.server_timing(elapsed).encode()),
-                )
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_timing)
-        except Exception:
-            if not response_started:
-                await send_with_timing(
-                    {
-                        "type": "http.response.start",
-                        "status": 500,
-                        "headers": [
-                            (b"content-type", b"application/json"),
-                            (b"content-length", str(len(INTERNAL_ERROR_BODY)).encode()),
-                        ],
-                    }
-                )
-                await send_with_timing({"type": "http.response.body", "body": INTERNAL_ERROR_BODY})
-            raise
-        finally:
-            current_timing.reset(token)
-
-
-class RequestLogMiddleware:
-    """Give every HTTP request an id and, with `log_requests`, write one log line when it ends.
-
-    The id is the client's `X-Request-ID` when it is safe (letters, digits and
-    `._:-`, at most 128 characters), a new one otherwise. It is echoed in the
-    response's `X-Request-ID` and tags every log line written while the
-    request is served.
+    re-raised for the server to log. One class, one `send` wrapper: this runs
+    for every request, so it does its work in a single pass.
     """
 
     def __init__(self, app: ASGIApp, log_requests: bool = True) -> None:
@@ -118,31 +79,45 @@ class RequestLogMiddleware:
         started = time.perf_counter()
         offered = (request_header(scope, b"x-request-id") or b"").decode("latin-1")
         current_id = offered if CLIENT_REQUEST_ID.fullmatch(offered) else os.urandom(16).hex()
-        token = request_id.set(current_id)
-        status = 500  # what the client gets if the app fails before it answers
+        id_token = request_id.set(current_id)
+        timing = RequestTiming()
+        timing_token = current_timing.set(timing)
+        status: int | None = None  # until the response starts
 
-        async def send_with_request_id(message: Message) -> None:
+        async def send_with_context(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                add_headers(message, (b"x-request-id", current_id.encode()))
+                elapsed = time.perf_counter() - started
+                add_headers(
+                    message,
+                    (b"x-request-id", current_id.encode()),
+                    (b"x-process-time", f"{elapsed:.6f}".encode()),
+                    (b"server-timing", timing.server_timing(elapsed).encode()),
+                )
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_request_id)
+            await self.app(scope, receive, send_with_context)
+        except Exception:
+            if status is None:
+                await send_with_context({**INTERNAL_ERROR_START})  # a copy: headers get added
+                await send_with_context({"type": "http.response.body", "body": INTERNAL_ERROR_BODY})
+            raise
         finally:
             if self.log_requests:
-                self._log(scope, status, time.perf_counter() - started)
-            request_id.reset(token)
+                log_request(scope, status or 500, time.perf_counter() - started)
+            current_timing.reset(timing_token)
+            request_id.reset(id_token)
 
-    @staticmethod
-    def _log(scope: Scope, status: int, elapsed: float) -> None:
-        duration_ms = round(elapsed * 1000, 3)
-        method, path = scope["method"], scope["path"]
-        fields = {"method": method, "path": path, "status": status, "duration_ms": duration_ms}
-        request_logger.info(
-            "%s %s %s %.1fms", method, path, status, duration_ms, extra={"fields": fields}
-        )
+
+def log_request(scope: Scope, status: int, elapsed: float) -> None:
+    duration_ms = round(elapsed * 1000, 3)
+    method, path = scope["method"], scope["path"]
+    fields = {"method": method, "path": path, "status": status, "duration_ms": duration_ms}
+    request_logger.info(
+        "%s %s %s %.1fms", method, path, status, duration_ms, extra={"fields": fields}
+    )
 
 
 class BodySizeLimitMiddleware:

@@ -1,7 +1,7 @@
 {%- set waits = cookiecutter.database != "none" or cookiecutter.http_client == "yes" -%}
 """Where a request's time went, for its `Server-Timing` header.
 
-`ProcessTimeMiddleware` gives each request a `RequestTiming`, and code that
+`RequestContextMiddleware` gives each request a `RequestTiming`, and code that
 waits on a backing service adds the time it waited to it. The header splits
 the request into `app` (the service's own work), the time spent waiting on
 each backing service, summed over the request, and `total`, so the browser's
