@@ -20,14 +20,6 @@ from {{ cookiecutter.package_name }}.logs import request_id
 from {{ cookiecutter.package_name }}.timing import RequestTiming, current_timing
 
 INTERNAL_ERROR_BODY = json.dumps({"detail": "Internal Server Error"}).encode()
-INTERNAL_ERROR_START: Message = {
-    "type": "http.response.start",
-    "status": 500,
-    "headers": [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(INTERNAL_ERROR_BODY)).encode()),
-    ],
-}
 # A request id from the client is kept only when it is this safe and this short.
 CLIENT_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
@@ -42,6 +34,18 @@ def request_header(scope: Scope, name: bytes) -> bytes | None:
         if key == name:
             return bytes(value)
     return None
+
+
+def internal_error_start() -> Message:
+    """A new `http.response.start` for the 500 answer (headers are added to it)."""
+    return {
+        "type": "http.response.start",
+        "status": 500,
+        "headers": [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(INTERNAL_ERROR_BODY)).encode()),
+        ],
+    }
 
 
 def add_headers(message: Message, *headers: tuple[bytes, bytes]) -> None:
@@ -101,7 +105,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_with_context)
         except Exception:
             if status is None:
-                await send_with_context({**INTERNAL_ERROR_START})  # a copy: headers get added
+                await send_with_context(internal_error_start())
                 await send_with_context({"type": "http.response.body", "body": INTERNAL_ERROR_BODY})
             raise
         finally:
