@@ -20,12 +20,14 @@ ANSWERS = {
     "database": {{ cookiecutter.database | literal }},
     "http_client": {{ cookiecutter.http_client | literal }},
     "kubernetes": {{ cookiecutter.kubernetes | literal }},
+    "examples": {{ cookiecutter.examples | literal }},
 }
 
 CHOICES = {
     "database": ("postgresql", "sqlite", "none"),
     "http_client": ("yes", "no"),
     "kubernetes": ("no", "yes"),
+    "examples": ("yes", "no"),
 }
 
 # PEP 508: letters, digits, '.', '_' and '-', starting and ending alphanumeric.
@@ -37,7 +39,7 @@ CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
 # a package called like one of them would shadow it.
 TAKEN_IMPORT_NAMES = frozenset(
     "aiohttp aiosqlite alembic asgi_lifespan asyncpg fastapi httpx httpx_aiohttp migrations "
-    "pydantic pydantic_settings pytest sqlalchemy sqlmodel starlette tests uvicorn".split()
+    "pydantic pydantic_settings pytest sqlalchemy sqlmodel starlette tests uvicorn websockets".split()
 )
 
 

@@ -26,6 +26,14 @@ EVERY_ROUTE: dict[tuple[str, str], tuple[str, object]] = {
 {%- if cookiecutter.http_client == "yes" %}
     ("GET", "/upstream/{path}"): ("/upstream/things", None),
 {%- endif %}
+{%- if cookiecutter.examples == "yes" %}
+    ("POST", "/examples/jobs"): ("/examples/jobs", {"names": ["lamp"]}),
+    ("GET", "/examples/jobs/{job_id}"): ("/examples/jobs/" + "0" * 32, None),
+    ("GET", "/examples/primes"): ("/examples/primes?below=100000", None),
+{%- if cookiecutter.http_client == "yes" %}
+    ("GET", "/examples/fanout"): ("/examples/fanout?path=a&path=b", None),
+{%- endif %}
+{%- endif %}
 }
 
 

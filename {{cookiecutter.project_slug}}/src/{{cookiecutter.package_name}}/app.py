@@ -4,6 +4,9 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from {{ cookiecutter.package_name }}.errors import ErrorDetail
+{%- if cookiecutter.examples == "yes" %}
+from {{ cookiecutter.package_name }}.examples.router import examples_router
+{%- endif %}
 from {{ cookiecutter.package_name }}.lifespan import build_lifespan
 from {{ cookiecutter.package_name }}.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from {{ cookiecutter.package_name }}.routes import health{% if cookiecutter.database != "none" %}, items{% endif %}{% if cookiecutter.http_client == "yes" %}, upstream{% endif %}
@@ -37,5 +40,8 @@ def create_app(settings: Settings) -> FastAPI:
 {%- endif %}
 {%- if cookiecutter.http_client == "yes" %}
     app.include_router(upstream.router)
+{%- endif %}
+{%- if cookiecutter.examples == "yes" %}
+    app.include_router(examples_router)
 {%- endif %}
     return app

@@ -25,6 +25,11 @@ from {{ cookiecutter.package_name }}.db import (
     open_engine,
 )
 {% endif -%}
+{% if cookiecutter.examples == "yes" -%}
+from {{ cookiecutter.package_name }}.examples.cpu import WorkerPool, open_worker_pool
+from {{ cookiecutter.package_name }}.examples.jobs import JobBoard
+from {{ cookiecutter.package_name }}.examples.rooms import Rooms
+{% endif -%}
 from {{ cookiecutter.package_name }}.loop_guard import LoopBlockGuard
 from {{ cookiecutter.package_name }}.settings import Settings
 {%- if cookiecutter.http_client == "yes" %}
@@ -42,6 +47,11 @@ class State(TypedDict):
 {%- endif %}
 {%- if cookiecutter.http_client == "yes" %}
     upstream: Upstream
+{%- endif %}
+{%- if cookiecutter.examples == "yes" %}
+    jobs: JobBoard
+    rooms: Rooms
+    worker_pool: WorkerPool
 {%- endif %}
 
 
@@ -61,6 +71,9 @@ def build_lifespan(settings: Settings) -> Lifespan:
 {%- if cookiecutter.http_client == "yes" %}
             client = await resources.enter_async_context(open_upstream_client(settings))
 {%- endif %}
+{%- if cookiecutter.examples == "yes" %}
+            worker_pool = await resources.enter_async_context(open_worker_pool(settings))
+{%- endif %}
             yield State(
                 settings=settings,
 {%- if cookiecutter.database != "none" %}
@@ -71,6 +84,13 @@ def build_lifespan(settings: Settings) -> Lifespan:
 {%- endif %}
 {%- if cookiecutter.http_client == "yes" %}
                 upstream=Upstream(client, settings),
+{%- endif %}
+{%- if cookiecutter.examples == "yes" %}
+                jobs=JobBoard(settings.examples_jobs_kept),
+                rooms=Rooms(
+                    settings.examples_room_max_clients, settings.examples_message_max_bytes
+                ),
+                worker_pool=worker_pool,
 {%- endif %}
             )
 

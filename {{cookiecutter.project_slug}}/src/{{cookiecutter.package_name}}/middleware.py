@@ -87,10 +87,13 @@ class RequestContextMiddleware:
         timing = RequestTiming()
         timing_token = current_timing.set(timing)
         status: int | None = None  # until the response starts
+        answered: float | None = None  # when the response's last byte was sent
 
         async def send_with_context(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
+            nonlocal status, answered
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                answered = time.perf_counter()
+            elif message["type"] == "http.response.start":
                 status = message["status"]
                 elapsed = time.perf_counter() - started
                 add_headers(
@@ -110,7 +113,8 @@ class RequestContextMiddleware:
             raise
         finally:
             if self.log_requests:
-                log_request(scope, status or 500, time.perf_counter() - started)
+                # Background tasks run after the answer: they are not the request's time.
+                log_request(scope, status or 500, (answered or time.perf_counter()) - started)
             current_timing.reset(timing_token)
             request_id.reset(id_token)
 

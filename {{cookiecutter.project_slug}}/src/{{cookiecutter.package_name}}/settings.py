@@ -3,7 +3,7 @@
 Each field comes from the environment variable of the same name in upper
 case (`docs_enabled` from `DOCS_ENABLED`). Defaults are the safe ones for
 production; `.env.example` lists every variable.
-{%- if cookiecutter.database != "none" or cookiecutter.http_client == "yes" %}
+{%- if cookiecutter.database != "none" or cookiecutter.http_client == "yes" or cookiecutter.examples == "yes" %}
 
 A feature's settings live in the feature's module; `Settings` combines them.
 {%- if cookiecutter.database != "none" %}
@@ -11,6 +11,9 @@ Database: `db.DatabaseSettings`.
 {%- endif %}
 {%- if cookiecutter.http_client == "yes" %}
 Upstream: `upstream.UpstreamSettings`.
+{%- endif %}
+{%- if cookiecutter.examples == "yes" %}
+Examples: `examples.settings.ExamplesSettings`.
 {%- endif %}
 {%- endif %}
 """
@@ -21,6 +24,9 @@ from pydantic import NonNegativeFloat, PositiveFloat, PositiveInt, ValidationErr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 {% if cookiecutter.database != "none" %}
 from {{ cookiecutter.package_name }}.db import DatabaseSettings{% endif %}
+{%- if cookiecutter.examples == "yes" %}
+from {{ cookiecutter.package_name }}.examples.settings import ExamplesSettings
+{%- endif %}
 from {{ cookiecutter.package_name }}.logs import LogFormat
 {%- if cookiecutter.http_client == "yes" %}
 from {{ cookiecutter.package_name }}.upstream import UpstreamSettings
@@ -33,7 +39,8 @@ class SettingsError(RuntimeError):
 
 class Settings(
 {%- if cookiecutter.database != "none" %}DatabaseSettings, {% endif %}
-{%- if cookiecutter.http_client == "yes" %}UpstreamSettings, {% endif %}BaseSettings):
+{%- if cookiecutter.http_client == "yes" %}UpstreamSettings, {% endif %}
+{%- if cookiecutter.examples == "yes" %}ExamplesSettings, {% endif %}BaseSettings):
     """Everything the service reads from its environment."""
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")

@@ -113,15 +113,19 @@ def build_upstream_url(base_url: httpx.URL, path: str, query: bytes) -> httpx.UR
     return base_url.copy_with(raw_path=raw_path)
 
 
-async def relay_to_upstream(upstream: Upstream, url: httpx.URL) -> httpx.Response:
+async def relay_to_upstream(
+    upstream: Upstream, url: httpx.URL, time_limit: float | None = None
+) -> httpx.Response:
     """GET `url` through the shared client, bounded in concurrency and in time.
 
+    `time_limit` (seconds) shortens the upstream's own timeout for this call.
     Raises 502 when the upstream cannot be connected to or answers with a
     server error, and 504 when it does not answer in time. Client errors (4xx)
     are the upstream's answer and are returned as they are.
     """
+    timeout = min(time_limit, upstream.timeout) if time_limit else upstream.timeout
     try:
-        async with asyncio.timeout(upstream.timeout), upstream.slots:
+        async with asyncio.timeout(timeout), upstream.slots:
             with waiting_on("upstream"):
                 response = await upstream.client.get(url)
     except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
@@ -133,7 +137,7 @@ async def relay_to_upstream(upstream: Upstream, url: httpx.URL) -> httpx.Respons
     except (TimeoutError, httpx.TimeoutException):
         raise HTTPException(
             status.HTTP_504_GATEWAY_TIMEOUT,
-            f"upstream did not answer within {upstream.timeout:g} s",
+            f"upstream did not answer within {timeout:g} s",
         ) from None
     except (httpx.HTTPError, aiohttp.ClientError) as exc:
         # aiohttp.ClientError: an answer that is not HTTP at all, which the

@@ -1,0 +1,152 @@
+"""Work that finishes after the response, with FastAPI's `BackgroundTasks`.
+
+`POST /examples/jobs` answers 202 at once with the job's id and a `Location`;
+the work runs after the response has been sent, in this process, and
+`GET /examples/jobs/{id}` tells how it went.
+{%- if cookiecutter.database != "none" %} The job stores the names it was given
+as items, in a database session of its own: the request's session is closed
+by the time the job runs.
+{%- else %} The job cleans up the names it was
+given (trims them, drops repeats) and keeps the result in its record.
+{%- endif %}
+
+A job that fails is logged with its traceback and recorded as failed; nothing
+is lost silently. The record of jobs is in memory and bounded, so it is lost
+on restart: see README.md, "Work after the response", for when to use a
+real queue instead.
+"""
+
+{% if cookiecutter.database != "none" -%}
+import asyncio
+{% endif -%}
+import logging
+import uuid
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request, Response, status
+from pydantic import BaseModel, Field
+{%- if cookiecutter.database != "none" %}
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from {{ cookiecutter.package_name }}.models import NO_NUL, Item
+{%- endif %}
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/jobs")
+
+JobStatus = Literal["pending", "running", "done", "failed"]
+
+
+Name = Annotated[str, Field(min_length=1, max_length=255{% if cookiecutter.database != "none" %}, **NO_NUL{% endif %})]
+
+
+class JobRequest(BaseModel):
+    names: list[Name] = Field(min_length=1, max_length=100)
+
+
+class Job(BaseModel):
+    id: uuid.UUID
+    status: JobStatus = "pending"
+    # What the job produced, or why it failed.
+    detail: str | None = None
+
+
+class JobBoard:
+    """The latest jobs and how they went, in memory; the oldest are forgotten first."""
+
+    def __init__(self, kept: int) -> None:
+        self._jobs: OrderedDict[uuid.UUID, Job] = OrderedDict()
+        self._kept = kept
+
+    def add(self) -> Job:
+        job = Job(id=uuid.uuid4())
+        self._jobs[job.id] = job
+        if len(self._jobs) > self._kept:
+            self._jobs.popitem(last=False)
+        return job
+
+    def get(self, job_id: uuid.UUID) -> Job | None:
+        return self._jobs.get(job_id)
+
+
+async def get_job_board(request: Request) -> JobBoard:
+    jobs: JobBoard = request.state.jobs
+    return jobs
+
+
+JobBoardDep = Annotated[JobBoard, Depends(get_job_board)]
+
+
+async def run_job(job: Job, work: Callable[[], Awaitable[str]]) -> None:
+    """Run `work` for `job` and record how it ended.
+
+    Nobody is waiting for the answer any more, so an error cannot reach a
+    client: it is logged with its traceback (and the request's id) instead,
+    and the job is marked failed for whoever asks about it.
+    """
+    job.status = "running"
+    try:
+        job.detail = await work()
+    except Exception:
+        logger.exception("job %s failed", job.id)
+        job.status, job.detail = "failed", "the job failed; the service log has the reason"
+    else:
+        job.status = "done"
+{%- if cookiecutter.database != "none" %}
+
+
+async def store_names(
+    sessionmaker: async_sessionmaker[AsyncSession], slots: asyncio.Semaphore, names: list[str]
+) -> str:
+    """Store each name as an item, in a session of the job's own.
+
+    The request's session was closed when the response was sent. This one
+    waits for a connection slot in turn, like a request does.
+    """
+    async with slots, sessionmaker() as session:
+        items = [Item(name=name) for name in names]
+        session.add_all(items)
+        await session.commit()
+    return f"stored {len(items)} items: ids " + ", ".join(str(item.id) for item in items)
+{%- else %}
+
+
+async def clean_names(names: list[str]) -> str:
+    """Trim each name and drop repeats, keeping the first of each."""
+    distinct = list(dict.fromkeys(name.strip() for name in names if name.strip()))
+    return f"{len(distinct)} distinct names: " + ", ".join(distinct)
+{%- endif %}
+
+
+@router.post("", status_code=status.HTTP_202_ACCEPTED)
+async def submit_job(
+    payload: JobRequest,
+    background: BackgroundTasks,
+    jobs: JobBoardDep,
+    request: Request,
+    response: Response,
+) -> Job:
+    """Accept the names, answer 202 at once, and {% if cookiecutter.database != "none" %}store{% else %}clean up{% endif %} them after the response."""
+    job = jobs.add()
+{%- if cookiecutter.database != "none" %}
+    state = request.state
+    work = partial(store_names, state.sessionmaker, state.connection_slots, payload.names)
+    background.add_task(run_job, job, work)
+{%- else %}
+    background.add_task(run_job, job, partial(clean_names, payload.names))
+{%- endif %}
+    response.headers["Location"] = str(request.url_for("read_job", job_id=job.id).path)
+    return job
+
+
+@router.get("/{job_id}", responses={404: {"description": "No such job, or forgotten"}})
+async def read_job(job_id: uuid.UUID, jobs: JobBoardDep) -> Job:
+    job = jobs.get(job_id)
+    if job is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"job {job_id} not found")
+    return job

@@ -1,0 +1,52 @@
+"""Fixtures of the examples' tests: settings sized for tests, and a real server.
+
+The WebSocket tests need a real client on a real socket, so `server_url`
+serves the app with uvicorn on 127.0.0.1, on the tests' own event loop.
+"""
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from {{ cookiecutter.package_name }}.settings import Settings
+
+# What the examples' tests change from the defaults.
+EXAMPLES_SETTINGS = {
+    "examples_room_max_clients": 2,
+    "examples_message_max_bytes": 64,
+    "examples_cpu_workers": 1,
+    "examples_primes_max_below": 20_000_000,
+{%- if cookiecutter.http_client == "yes" %}
+    "examples_fanout_call_timeout": 0.5,
+{%- endif %}
+}
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(update=EXAMPLES_SETTINGS)
+
+
+@pytest.fixture
+async def server_url(app: FastAPI) -> AsyncIterator[str]:
+    """The app served by uvicorn on a free port of 127.0.0.1, lifespan included."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    host, port = listener.getsockname()
+    config = uvicorn.Config(app, lifespan="on", log_config=None, access_log=False)
+    server = uvicorn.Server(config)
+    serving = asyncio.create_task(server.serve(sockets=[listener]))
+    try:
+        while not server.started:
+            if serving.done():
+                serving.result()  # start-up failed: raise its error
+            await asyncio.sleep(0.01)
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        await serving
+        listener.close()
