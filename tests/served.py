@@ -8,6 +8,7 @@ line; `create_database` makes an empty database on a PostgreSQL server.
 import asyncio
 import signal
 import subprocess
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -70,20 +71,38 @@ def serve(project: Path, env: dict[str, str], package: str = "my_service") -> It
         text=True,
     )
     served = Served(url=f"http://127.0.0.1:{port}", process=process)
+    # Read the output as it comes: once a pipe nobody reads is full, the
+    # service's next log line would block it, and with it every request.
+    lines: list[str] = []
+    reader = threading.Thread(target=read_all, args=(process, lines), daemon=True)
+    reader.start()
     try:
-        wait_until_serving(served)
+        try:
+            wait_until_serving(served)
+        except AssertionError as failed:
+            process.kill()
+            reader.join(timeout=10)
+            raise AssertionError(f"{failed}; its output:\n{''.join(lines)}") from None
         yield served
     finally:
         process.send_signal(signal.SIGTERM)
-        served.output, _ = process.communicate(timeout=30)
+        process.wait(timeout=30)
+        reader.join(timeout=10)
+        served.output = "".join(lines)
+
+
+def read_all(process: "subprocess.Popen[str]", lines: list[str]) -> None:
+    """Collect the process's output into `lines` until it closes its end."""
+    assert process.stdout is not None
+    with process.stdout:
+        lines.extend(process.stdout)
 
 
 def wait_until_serving(served: Served, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if served.process.poll() is not None:
-            output = served.process.stdout.read() if served.process.stdout else ""
-            raise AssertionError(f"the service exited at start-up:\n{output}")
+            raise AssertionError("the service exited at start-up")
         try:
             if httpx.get(f"{served.url}/health", timeout=1).status_code == 200:
                 return

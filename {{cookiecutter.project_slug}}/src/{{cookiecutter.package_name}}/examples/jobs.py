@@ -24,14 +24,17 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request, Response, status
 from pydantic import BaseModel, Field
 {%- if cookiecutter.database != "none" %}
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
+{%- endif %}
 
+from {{ cookiecutter.package_name }}.errors import ErrorDetail
+{%- if cookiecutter.database != "none" %}
 from {{ cookiecutter.package_name }}.models import NO_NUL, Item
 {%- endif %}
 
@@ -123,7 +126,13 @@ async def clean_names(names: list[str]) -> str:
 {%- endif %}
 
 
-@router.post("", status_code=status.HTTP_202_ACCEPTED)
+BODY_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorDetail, "description": "The body is not readable JSON"},
+    413: {"model": ErrorDetail, "description": "The body is too large"},
+}
+
+
+@router.post("", status_code=status.HTTP_202_ACCEPTED, responses=BODY_ERRORS)
 async def submit_job(
     payload: JobRequest,
     background: BackgroundTasks,
@@ -144,7 +153,7 @@ async def submit_job(
     return job
 
 
-@router.get("/{job_id}", responses={404: {"description": "No such job, or forgotten"}})
+@router.get("/{job_id}", responses={404: {"model": ErrorDetail, "description": "No such job"}})
 async def read_job(job_id: uuid.UUID, jobs: JobBoardDep) -> Job:
     job = jobs.get(job_id)
     if job is None:
