@@ -12,12 +12,15 @@ class Options:
     database: str
     http_client: str
     kubernetes: str = "no"
+    examples: str = "yes"
 
     @property
     def id(self) -> str:
-        """`postgresql-http`, `none-no-http-k8s`, ...: a failing combination names itself."""
+        """`postgresql-http`, `none-no-http-k8s`, `none-no-http-no-examples`, ...:
+        a failing combination names itself."""
         name = f"{self.database}-{'http' if self.http_client == 'yes' else 'no-http'}"
-        return name + ("-k8s" if self.has_kubernetes else "")
+        name += "-k8s" if self.has_kubernetes else ""
+        return name + ("" if self.has_examples else "-no-examples")
 
     @property
     def has_database(self) -> bool:
@@ -31,16 +34,28 @@ class Options:
     def has_kubernetes(self) -> bool:
         return self.kubernetes == "yes"
 
+    @property
+    def has_examples(self) -> bool:
+        return self.examples == "yes"
+
     def context(self) -> dict[str, str]:
         return {
             "database": self.database,
             "http_client": self.http_client,
             "kubernetes": self.kubernetes,
+            "examples": self.examples,
         }
 
 
-# Every database x HTTP client combination; each changes the service's code.
-ALL_OPTIONS = [Options(*combination) for combination in itertools.product(DATABASES, HTTP_CLIENTS)]
+# Every database x HTTP client combination, with the examples (the default),
+# since each changes the examples' code too (the fan-out needs the HTTP client;
+# the background job stores into the database when there is one). And the
+# examples left out of the richest and of the barest combination.
+ALL_OPTIONS = [
+    *(Options(*combination) for combination in itertools.product(DATABASES, HTTP_CLIENTS)),
+    Options("postgresql", "yes", examples="no"),
+    Options("none", "no", examples="no"),
+]
 # Kubernetes adds manifests and changes no code: these cover what the manifests
 # depend on (a database and its migration Job, or neither). SQLite is refused.
 KUBERNETES_OPTIONS = [Options("postgresql", "yes", "yes"), Options("none", "no", "yes")]

@@ -18,6 +18,10 @@ SQLITE_WORDS = re.compile(r"sqlite", re.IGNORECASE)
 # httpx may stay, as the tests' client of the app; the HTTP client option may not.
 HTTP_CLIENT_WORDS = re.compile(r"upstream|aiohttp", re.IGNORECASE)
 KUBERNETES_WORDS = re.compile(r"kubernetes|kubectl|deploy/", re.IGNORECASE)
+# The loop guard and the middleware speak of WebSockets and background tasks in
+# general, whatever the options; these words belong to the examples alone.
+EXAMPLES_WORDS = re.compile(r"examples|fan-?out|primes|worker_pool|JobBoard|rooms", re.IGNORECASE)
+FANOUT_WORDS = re.compile(r"fan-?out", re.IGNORECASE)
 
 
 def mentions(project: Path, words: re.Pattern[str]) -> list[str]:
@@ -41,6 +45,12 @@ def runtime_dependencies(project: Path) -> list[str]:
     dependencies: list[str] = tomllib.loads((project / "pyproject.toml").read_text())["project"][
         "dependencies"
     ]
+    return dependencies
+
+
+def development_dependencies(project: Path) -> list[str]:
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    dependencies: list[str] = pyproject["dependency-groups"]["dev"]
     return dependencies
 
 
@@ -80,3 +90,22 @@ def test_no_kubernetes_leaves_no_trace(bake: Bake, options: Options) -> None:
         assert (project / "deploy" / "kubernetes").is_dir()
     else:
         assert mentions(project, KUBERNETES_WORDS) == []
+
+
+def test_no_examples_leaves_no_trace(bake: Bake, options: Options) -> None:
+    project = bake(options)
+    websockets = [d for d in development_dependencies(project) if d.startswith("websockets")]
+    if options.has_examples:
+        assert (project / "src" / "my_service" / "examples").is_dir()
+        assert websockets != []
+    else:
+        assert mentions(project, EXAMPLES_WORDS) == []
+        assert websockets == []
+
+
+def test_the_fan_out_example_needs_the_http_client(bake: Bake, options: Options) -> None:
+    project = bake(options)
+    if options.has_examples and options.has_http_client:
+        assert (project / "src" / "my_service" / "examples" / "fanout.py").is_file()
+    else:
+        assert mentions(project, FANOUT_WORDS) == []

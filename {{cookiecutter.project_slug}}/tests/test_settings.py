@@ -7,6 +7,7 @@ from fastapi import FastAPI
 
 from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.settings import Settings, SettingsError, load_settings
+from tests import PROJECT_ROOT
 from tests.serving import client_for
 
 # Variables without a default, with values that pass validation.
@@ -129,3 +130,12 @@ async def test_the_api_docs_can_be_switched_off(settings: Settings) -> None:
         responses = [await client.get(path) for path in ("/docs", "/openapi.json")]
 
     assert [response.status_code for response in responses] == [404, 404]
+
+
+def test_every_setting_is_in_env_example_and_in_the_readme() -> None:
+    variables = {name.upper() for name in Settings.model_fields}
+    env_example = (PROJECT_ROOT / ".env.example").read_text(encoding="utf-8")
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+
+    assert {name for name in variables if f"{name}=" not in env_example} == set()
+    assert {name for name in variables if f"| `{name}` |" not in readme} == set()
