@@ -6,8 +6,7 @@
 - `migrated_database`: a fresh database at the newest migration, in milliseconds.
 - `HostileUpstream`: an upstream that answers badly (garbage instead of HTTP,
   a body cut short, a connection closed before any answer, a stall).
-- `ServiceLog`: reads what the served process prints while it runs, so that a
-  service logging error after error never blocks on a full pipe.
+- `ServiceLog`: what the served process has printed so far.
 - `send`, `Outcome`: one request's status, body and duration, or the transport
   error it ended with; `server_errors` finds the answers no client may get.
 - `connection_states`, `locked_items`, `rss_bytes`: what PostgreSQL and the
@@ -28,7 +27,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterat
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, ClassVar
+from typing import Any, ClassVar
 
 import asyncpg
 import httpx
@@ -281,34 +280,20 @@ def described(problems: list[str], limit: int = 10) -> str:
 
 
 class ServiceLog:
-    """What a served process prints, read by a thread while it runs.
+    """What a served process has printed so far; `serve` reads it as it comes.
 
-    `serve` reads the output once the process has stopped; until then it sits
-    in a pipe, and a service that logs faster than that pipe holds (a
-    traceback per failed request under load) would block on its next write
-    and look like a hang. `follow` takes the pipe over; `text` waits for the
-    end of the output.
+    Handed to code that runs before the process is known (`follow` names it).
     """
 
     def __init__(self) -> None:
-        self._lines: list[str] = []
-        self._reader: threading.Thread | None = None
+        self._served: Served | None = None
 
     def follow(self, served: Served) -> None:
-        stream = served.process.stdout
-        assert stream is not None
-        served.process.stdout = None  # `serve` then only waits for the process to end
-        self._reader = threading.Thread(target=self._read, args=(stream,), daemon=True)
-        self._reader.start()
-
-    def _read(self, stream: IO[str]) -> None:
-        with stream:
-            self._lines.extend(stream)
+        self._served = served
 
     def text(self, timeout: float = 30) -> str:
-        if self._reader is not None:
-            self._reader.join(timeout)
-        return "".join(self._lines)
+        """Its output, waiting up to `timeout` seconds for the process to finish printing."""
+        return self._served.output_once_stopped(timeout) if self._served else ""
 
 
 def raised_in(log: str) -> str:

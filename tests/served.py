@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
@@ -52,12 +52,27 @@ def migrate(project: Path, env: dict[str, str]) -> None:
 class Served:
     url: str
     process: "subprocess.Popen[str]"
-    output: str = ""  # what uvicorn printed, once it has stopped
+    printed: list[str] = field(default_factory=list)  # its output so far, line by line
+    reader: threading.Thread | None = None
+
+    @property
+    def output(self) -> str:
+        return "".join(self.printed)
+
+    def output_once_stopped(self, timeout: float = 30) -> str:
+        """Everything it printed, waiting up to `timeout` seconds for it to stop printing."""
+        if self.reader is not None:
+            self.reader.join(timeout)
+        return self.output
 
 
 @contextmanager
 def serve(project: Path, env: dict[str, str], package: str = "my_service") -> Iterator[Served]:
-    """Serve the baked app with uvicorn until the block ends, then stop it with SIGTERM."""
+    """Serve the baked app with uvicorn until the block ends, then stop it with SIGTERM.
+
+    Its output is read as it comes: once a pipe nobody reads is full, the
+    service's next log line would block it, and with it every request.
+    """
     port = postgres_cluster.free_port()
     app = f"{package}.main:app"
     options = ["--no-access-log", "--timeout-graceful-shutdown", "10"]
@@ -71,24 +86,19 @@ def serve(project: Path, env: dict[str, str], package: str = "my_service") -> It
         text=True,
     )
     served = Served(url=f"http://127.0.0.1:{port}", process=process)
-    # Read the output as it comes: once a pipe nobody reads is full, the
-    # service's next log line would block it, and with it every request.
-    lines: list[str] = []
-    reader = threading.Thread(target=read_all, args=(process, lines), daemon=True)
-    reader.start()
+    served.reader = threading.Thread(target=read_all, args=(process, served.printed), daemon=True)
+    served.reader.start()
     try:
         try:
             wait_until_serving(served)
         except AssertionError as failed:
             process.kill()
-            reader.join(timeout=10)
-            raise AssertionError(f"{failed}; its output:\n{''.join(lines)}") from None
+            raise AssertionError(f"{failed}; its output:\n{served.output_once_stopped()}") from None
         yield served
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
-        reader.join(timeout=10)
-        served.output = "".join(lines)
+        served.output_once_stopped()
 
 
 def read_all(process: "subprocess.Popen[str]", lines: list[str]) -> None:

@@ -372,7 +372,6 @@ def small_pool_service(
         **SMALL_POOL,
     )
     with serve(project, env) as served:
-        ServiceLog().follow(served)
         yield served, database_url
 
 
@@ -488,7 +487,6 @@ class Relays:
                 upstream_timeout=str(UPSTREAM_TIMEOUT),
             )
             served = self.stack.enter_context(serve(self.project, env))
-            ServiceLog().follow(served)
             self.services[upstream_url] = served
         return self.services[upstream_url]
 
