@@ -149,7 +149,7 @@ async def submit_job(
 {%- else %}
     background.add_task(run_job, job, partial(clean_names, payload.names))
 {%- endif %}
-    response.headers["Location"] = str(request.url_for("read_job", job_id=job.id).path)
+    response.headers["Location"] = request.url_for("read_job", job_id=job.id).path
     return job
 
 
