@@ -88,7 +88,9 @@ def build_lifespan(settings: Settings) -> Lifespan:
 {%- if cookiecutter.examples == "yes" %}
                 jobs=JobBoard(settings.examples_jobs_kept),
                 rooms=Rooms(
-                    settings.examples_room_max_clients, settings.examples_message_max_bytes
+                    settings.examples_room_max_clients,
+                    settings.examples_message_max_bytes,
+                    settings.examples_room_send_timeout,
                 ),
                 worker_pool=worker_pool,
 {%- endif %}

@@ -123,7 +123,7 @@ async def relay_to_upstream(
     server error, and 504 when it does not answer in time. Client errors (4xx)
     are the upstream's answer and are returned as they are.
     """
-    timeout = min(time_limit, upstream.timeout) if time_limit else upstream.timeout
+    timeout = upstream.timeout if time_limit is None else min(time_limit, upstream.timeout)
     try:
         async with asyncio.timeout(timeout), upstream.slots:
             with waiting_on("upstream"):

@@ -17,9 +17,10 @@ from {{ cookiecutter.package_name }}.settings import Settings
 # What the examples' tests change from the defaults.
 EXAMPLES_SETTINGS = {
     "examples_room_max_clients": 2,
-    "examples_message_max_bytes": 64,
+    "examples_message_max_bytes": 20_000,
+    "examples_room_send_timeout": 0.5,
     "examples_cpu_workers": 1,
-    "examples_primes_max_below": 20_000_000,
+    "examples_primes_max_below": 10_000_000,
 {%- if cookiecutter.http_client == "yes" %}
     "examples_fanout_call_timeout": 0.5,
 {%- endif %}

@@ -41,18 +41,18 @@ async def test_a_failed_or_slow_call_is_reported_and_the_others_still_count(
     client: httpx.AsyncClient,
 ) -> None:
     started = time.perf_counter()
-    response = await fan_out(client, "fine", "status/500", "slow?seconds=1")
+    response = await fan_out(client, "fine", "status/500", "slow?seconds=2")
     elapsed = time.perf_counter() - started
 
     assert response.status_code == 200
     fine, failed, slow = response.json()["calls"]
-    assert fine["ok"]
-    assert (failed["ok"], failed["status_code"]) == (False, 502)
+    assert fine["answered"]
+    assert (failed["answered"], failed["status_code"]) == (False, 502)
     assert failed["error"] == "upstream failed with status 500"
-    assert (slow["ok"], slow["status_code"]) == (False, 504)
+    assert (slow["answered"], slow["status_code"]) == (False, 504)
     assert slow["error"] == "upstream did not answer within 0.5 s"
     assert response.json()["failed"] == 2
-    assert elapsed < 2  # the slow call was cut at its own timeout, not waited for
+    assert elapsed < 1.5  # the 2 s call was cut at its 0.5 s limit, not waited for
 
 
 async def test_when_every_call_fails_the_answer_is_502_with_each_reason(

@@ -1,6 +1,10 @@
 """Work after the response: 202 at once, the work afterwards, failures logged."""
 
 import asyncio
+{%- if cookiecutter.database != "none" %}
+import io
+import json
+{%- endif %}
 import logging
 import uuid
 {%- if cookiecutter.database != "none" %}
@@ -15,7 +19,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 {%- endif %}
 
-from {{ cookiecutter.package_name }}.examples.jobs import Job, JobBoard, run_job
+from {{ cookiecutter.package_name }}.examples.jobs import Job, JobBoard, JobBoardFullError, run_job
+{%- if cookiecutter.database != "none" %}
+from {{ cookiecutter.package_name }}.logs import build_handler
+{%- endif %}
 
 
 async def finished(client: httpx.AsyncClient, location: str) -> dict[str, str]:
@@ -90,16 +97,29 @@ async def test_a_failed_job_is_logged_with_its_reason_and_marked_failed(
         await connection.execute(text("DROP TABLE item"))
     await engine.dispose()
 
-    response = await client.post("/examples/jobs", json={"names": ["lamp"]})
+    service_log = io.StringIO()
+    handler = build_handler("json", service_log)  # the service's own log handler
+    logging.getLogger().addHandler(handler)
+    try:
+        response = await client.post("/examples/jobs", json={"names": ["lamp"]})
+        job = await finished(client, response.headers["location"])
+    finally:
+        logging.getLogger().removeHandler(handler)
 
     assert response.status_code == 202
-    job = await finished(client, response.headers["location"])
     assert job["status"] == "failed"
     assert job["detail"] == "the job failed; the service log has the reason"
     [record] = [r for r in caplog.records if r.name.endswith("examples.jobs")]
     assert record.levelno == logging.ERROR
     assert record.getMessage() == f"job {job['id']} failed"
-    assert record.exc_info is not None  # the traceback is in the log
+    logged = [json.loads(line) for line in service_log.getvalue().splitlines()]
+    [entry] = [entry for entry in logged if entry["logger"].endswith("examples.jobs")]
+{%- if cookiecutter.database == "postgresql" %}
+    assert 'relation "item" does not exist' in entry["exception"]
+{%- else %}
+    assert "no such table: item" in entry["exception"]
+{%- endif %}
+    assert entry["request_id"] == response.headers["x-request-id"]  # the request that submitted it
 {%- endif %}
 
 
@@ -111,7 +131,7 @@ async def test_run_job_records_and_logs_a_failure(caplog: pytest.LogCaptureFixtu
     await run_job(job, work)
 
     assert job.status == "failed"
-    [record] = caplog.records
+    [record] = [r for r in caplog.records if r.name.endswith("examples.jobs")]
     assert record.levelno == logging.ERROR
     assert record.exc_info is not None
     assert "no such printer" in caplog.text
@@ -136,10 +156,20 @@ async def test_an_unknown_job_is_404(client: httpx.AsyncClient) -> None:
     assert response.status_code == 404
 
 
-def test_the_job_board_forgets_the_oldest_jobs_first() -> None:
-    board = JobBoard(kept=2)
+def test_a_full_job_board_forgets_the_oldest_finished_job() -> None:
+    board = JobBoard(kept=3)
     first, second, third = board.add(), board.add(), board.add()
+    second.status, third.status = "done", "failed"
 
-    assert board.get(first.id) is None
-    assert board.get(second.id) is second
-    assert board.get(third.id) is third
+    fourth = board.add()
+
+    assert board.get(second.id) is None  # the oldest finished; the older `first` still runs
+    assert [board.get(job.id) for job in (first, third, fourth)] == [first, third, fourth]
+
+
+def test_when_no_job_has_finished_a_new_one_is_refused() -> None:
+    board = JobBoard(kept=2)
+    board.add(), board.add()
+
+    with pytest.raises(JobBoardFullError):
+        board.add()

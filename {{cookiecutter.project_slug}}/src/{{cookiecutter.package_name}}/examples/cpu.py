@@ -9,6 +9,11 @@ Why a process and not `asyncio.to_thread`: pure-Python work holds the GIL,
 so a thread would still stall the loop's thread for most of the time.
 A thread is right for blocking calls that release the GIL (file I/O, most C
 libraries, `hashlib`).
+
+A computation cannot be stopped once a worker runs it, not even when its
+client has gone. So each one is bounded (`EXAMPLES_PRIMES_MAX_BELOW`), and
+the pool takes at most two tasks per worker at a time, running or queued:
+beyond that, requests get 503 at once rather than queueing without end.
 """
 
 import asyncio
@@ -24,6 +29,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 
+from {{ cookiecutter.package_name }}.errors import ErrorDetail
 from {{ cookiecutter.package_name }}.examples.primes import count_primes
 from {{ cookiecutter.package_name }}.examples.settings import ExamplesSettings
 
@@ -34,8 +40,12 @@ router = APIRouter()
 Result = TypeVar("Result")
 
 
+class WorkerPoolBusyError(Exception):
+    """Every worker has its share of tasks already."""
+
+
 class WorkerPool:
-    """A process pool that replaces itself when one of its workers dies.
+    """A bounded process pool that replaces itself when one of its workers dies.
 
     A worker killed mid-task (by the kernel's out-of-memory killer, say)
     breaks a `ProcessPoolExecutor` for good: every later task would fail.
@@ -45,6 +55,7 @@ class WorkerPool:
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self.executor = self._new_executor()
+        self.slots = asyncio.Semaphore(2 * workers)  # one running and one waiting, per worker
 
     def _new_executor(self) -> ProcessPoolExecutor:
         # "spawn" starts each worker as a fresh interpreter. Linux's default,
@@ -53,10 +64,17 @@ class WorkerPool:
         return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
 
     async def run(self, function: Callable[..., Result], *args: Any) -> Result:
-        """`function(*args)` in a worker process; raises BrokenProcessPool if the worker died."""
+        """`function(*args)` in a worker process.
+
+        Raises WorkerPoolBusyError when the pool has its fill of tasks, and
+        BrokenProcessPool when the worker died.
+        """
+        if self.slots.locked():
+            raise WorkerPoolBusyError
         executor = self.executor
         try:
-            return await asyncio.get_running_loop().run_in_executor(executor, function, *args)
+            async with self.slots:
+                return await asyncio.get_running_loop().run_in_executor(executor, function, *args)
         except BrokenProcessPool:
             if executor is self.executor:  # the first task to see it replaces the pool
                 logger.error("a worker process died; starting a new process pool")
@@ -86,7 +104,7 @@ class PrimeCount(BaseModel):
 
 @router.get(
     "/primes",
-    responses={503: {"description": "The worker process died; the next request gets a new one"}},
+    responses={503: {"model": ErrorDetail, "description": "Every worker is busy, or one died"}},
 )
 async def primes(below: Annotated[int, Query(ge=0)], request: Request) -> PrimeCount:
     """Count the primes below `below`, in a worker process."""
@@ -109,6 +127,10 @@ async def primes(below: Annotated[int, Query(ge=0)], request: Request) -> PrimeC
     pool: WorkerPool = request.state.worker_pool
     try:
         count = await pool.run(count_primes, below)
+    except WorkerPoolBusyError:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, "every worker is busy, try again later"
+        ) from None
     except BrokenProcessPool:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE, "the worker process died; try again"

@@ -7,10 +7,12 @@ upstream, all at the same time, through the shared client, each within
 
 The partial-failure policy: one failed call does not fail the request.
 
-- The answer lists one outcome per path, in the order asked: its status and
-  body, or, for a call that failed, its error (502 unreachable or a server
-  error, 504 over its timeout).
-- 200 when at least one call succeeded; 502 when every call failed.
+- The answer lists one outcome per path, in the order asked: the upstream's
+  status and body (`answered`: a 4xx is an answer too, as in the relay),
+  or, for a call that failed, its error (502: unreachable or a server
+  error; 504: no answer within its time limit, a wait for a free upstream
+  slot included).
+- 200 when at least one call was answered; 502 when every call failed.
 - A path that is not valid (400) or too long (414) fails the request before
   any call is made.
 
@@ -48,7 +50,8 @@ class CallOutcome(BaseModel):
     path: str
     # The upstream's status, or 502 / 504 when the call failed.
     status_code: int
-    ok: bool
+    # The upstream answered (below 500): `body` holds its answer, else `error` says why not.
+    answered: bool
     # The upstream's body as text, or why the call failed.
     body: str | None = None
     error: str | None = None
@@ -64,14 +67,16 @@ async def call(upstream: Upstream, path: str, url: httpx.URL, time_limit: float)
         response = await relay_to_upstream(upstream, url, time_limit)
     except HTTPException as failure:
         return CallOutcome(
-            path=path, status_code=failure.status_code, ok=False, error=str(failure.detail)
+            path=path, status_code=failure.status_code, answered=False, error=str(failure.detail)
         )
-    return CallOutcome(path=path, status_code=response.status_code, ok=True, body=response.text)
+    return CallOutcome(
+        path=path, status_code=response.status_code, answered=True, body=response.text
+    )
 
 
 def upstream_url(upstream: Upstream, path: str) -> httpx.URL:
     path, _, query = path.partition("?")
-    # The query is sent as given, with anything a URL may not hold percent-encoded.
+    # The query is percent-encoded, except for `=`, `&`, `+` and `%` escapes already made.
     return build_upstream_url(upstream.base_url, path, quote(query, safe="=&+%").encode())
 
 
@@ -99,7 +104,7 @@ async def fan_out(
             for each, url in zip(path, urls, strict=True)
         ]
     outcomes = [task.result() for task in calls]
-    answer = FanOut(calls=outcomes, failed=sum(not outcome.ok for outcome in outcomes))
+    answer = FanOut(calls=outcomes, failed=sum(not outcome.answered for outcome in outcomes))
     if answer.failed == len(outcomes):
         return JSONResponse(answer.model_dump(), status_code=502)
     return answer

@@ -16,9 +16,7 @@ on restart: see README.md, "Work after the response", for when to use a
 real queue instead.
 """
 
-{% if cookiecutter.database != "none" -%}
 import asyncio
-{% endif -%}
 import logging
 import uuid
 from collections import OrderedDict
@@ -43,6 +41,7 @@ logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/jobs")
 
 JobStatus = Literal["pending", "running", "done", "failed"]
+FINISHED = ("done", "failed")
 
 
 Name = Annotated[str, Field(min_length=1, max_length=255{% if cookiecutter.database != "none" %}, **NO_NUL{% endif %})]
@@ -59,18 +58,30 @@ class Job(BaseModel):
     detail: str | None = None
 
 
+class JobBoardFullError(Exception):
+    """Every job the board keeps is still pending or running."""
+
+
 class JobBoard:
-    """The latest jobs and how they went, in memory; the oldest are forgotten first."""
+    """The latest jobs and how they went, in memory and bounded.
+
+    When full, it forgets the oldest finished job to make room; a job still
+    pending or running is never forgotten (its client may still ask), so
+    when no job has finished, a new one is refused.
+    """
 
     def __init__(self, kept: int) -> None:
         self._jobs: OrderedDict[uuid.UUID, Job] = OrderedDict()
         self._kept = kept
 
     def add(self) -> Job:
+        if len(self._jobs) >= self._kept:
+            finished = next((j for j in self._jobs.values() if j.status in FINISHED), None)
+            if finished is None:
+                raise JobBoardFullError
+            del self._jobs[finished.id]
         job = Job(id=uuid.uuid4())
         self._jobs[job.id] = job
-        if len(self._jobs) > self._kept:
-            self._jobs.popitem(last=False)
         return job
 
     def get(self, job_id: uuid.UUID) -> Job | None:
@@ -98,6 +109,10 @@ async def run_job(job: Job, work: Callable[[], Awaitable[str]]) -> None:
     except Exception:
         logger.exception("job %s failed", job.id)
         job.status, job.detail = "failed", "the job failed; the service log has the reason"
+    except asyncio.CancelledError:
+        logger.warning("job %s was cancelled: the service stopped before it finished", job.id)
+        job.status, job.detail = "failed", "cancelled: the service stopped before it finished"
+        raise
     else:
         job.status = "done"
 {%- if cookiecutter.database != "none" %}
@@ -126,13 +141,14 @@ async def clean_names(names: list[str]) -> str:
 {%- endif %}
 
 
-BODY_ERRORS: dict[int | str, dict[str, Any]] = {
+SUBMIT_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorDetail, "description": "The body is not readable JSON"},
     413: {"model": ErrorDetail, "description": "The body is too large"},
+    503: {"model": ErrorDetail, "description": "Too many jobs in progress; retry later"},
 }
 
 
-@router.post("", status_code=status.HTTP_202_ACCEPTED, responses=BODY_ERRORS)
+@router.post("", status_code=status.HTTP_202_ACCEPTED, responses=SUBMIT_ERRORS)
 async def submit_job(
     payload: JobRequest,
     background: BackgroundTasks,
@@ -140,8 +156,13 @@ async def submit_job(
     request: Request,
     response: Response,
 ) -> Job:
-    """Accept the names, answer 202 at once, and {% if cookiecutter.database != "none" %}store{% else %}clean up{% endif %} them after the response."""
-    job = jobs.add()
+    """Accept the names, answer 202 at once, and {% if cookiecutter.database != "none" %}store them{% else %}clean them up{% endif %} after the response."""
+    try:
+        job = jobs.add()
+    except JobBoardFullError:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, "too many jobs in progress, try again later"
+        ) from None
 {%- if cookiecutter.database != "none" %}
     state = request.state
     work = partial(store_names, state.sessionmaker, state.connection_slots, payload.names)

@@ -9,8 +9,13 @@ The rules, each ending the connection with a close code and a reason:
 - a room admits `EXAMPLES_ROOM_MAX_CLIENTS` clients; the next gets 1013 (try again later);
 - a message longer than `EXAMPLES_MESSAGE_MAX_BYTES` gets 1009 (too big);
 - a binary frame gets 1003, and anything but `{"text": "<1 or more characters>"}` 1008;
-- a client that falls `OUTBOX_SIZE` messages behind is dropped with 1008,
-  so one slow reader never holds up the room.
+- a client that falls `OUTBOX_SIZE` messages behind, or takes longer than
+  `EXAMPLES_ROOM_SEND_TIMEOUT` to accept one, is dropped with 1008, so one
+  slow or stalled reader never holds up the room or fills the memory.
+
+uvicorn's `--ws-max-size` (16 MiB by default) bounds what it reads of any one
+message before the app sees it; `EXAMPLES_MESSAGE_MAX_BYTES` is the room's
+own, smaller limit.
 
 Each client is served by two tasks in one task group, one receiving and one
 sending, so when the client leaves, vanishes or is dropped, both end and the
@@ -22,11 +27,11 @@ import asyncio
 import json
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Annotated
 
 from fastapi import APIRouter, Path, WebSocket, WebSocketDisconnect, status
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.types import Message
 
 router = APIRouter(prefix="/rooms")
@@ -40,6 +45,8 @@ RoomName = Annotated[str, Path(pattern=r"^[a-z0-9-]{1,64}$")]
 
 
 class IncomingMessage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     text: str = Field(min_length=1)
 
 
@@ -71,9 +78,10 @@ class Member:
 class Rooms:
     """Every room with someone in it, by name."""
 
-    def __init__(self, max_clients: int, max_message_bytes: int) -> None:
+    def __init__(self, max_clients: int, max_message_bytes: int, send_timeout: float) -> None:
         self.max_clients = max_clients
         self.max_message_bytes = max_message_bytes
+        self.send_timeout = send_timeout
         self.members: dict[str, set[Member]] = {}
 
     @contextmanager
@@ -81,8 +89,6 @@ class Rooms:
         """Be a member of `room` for the duration of the block."""
         members = self.members.setdefault(room, set())
         if len(members) >= self.max_clients:
-            if not members:
-                del self.members[room]
             raise RoomRuleError(status.WS_1013_TRY_AGAIN_LATER, "the room is full")
         member = Member(websocket)
         members.add(member)
@@ -122,13 +128,32 @@ async def receive_messages(rooms: Rooms, room: str, member: Member) -> None:
         if frame["type"] == "websocket.disconnect":
             return
         rooms.broadcast(room, member, rooms.read_message(frame))
+        # Let the senders run before the next message: frames that arrived
+        # together are received without a pause, and a burst would otherwise
+        # fill every outbox before any sender had a turn.
+        await asyncio.sleep(0)
 
 
-async def send_messages(member: Member) -> None:
+TOO_SLOW = (status.WS_1008_POLICY_VIOLATION, "too slow to keep up with the room")
+
+
+async def send_messages(rooms: Rooms, member: Member) -> None:
     """Send the client what the others said, until it is dropped."""
     while (message := await member.outbox.get()) is not DROPPED:
-        await member.websocket.send_text(message)
-    raise RoomRuleError(status.WS_1008_POLICY_VIOLATION, "too slow to keep up with the room")
+        try:
+            # A client that stops reading would hold this send forever.
+            async with asyncio.timeout(rooms.send_timeout):
+                await member.websocket.send_text(message)
+        except TimeoutError:
+            raise RoomRuleError(*TOO_SLOW) from None
+    raise RoomRuleError(*TOO_SLOW)
+
+
+async def close(rooms: Rooms, websocket: WebSocket, rule: RoomRuleError) -> None:
+    # The client may be gone already, or too stalled to take even the close frame.
+    with suppress(WebSocketDisconnect, TimeoutError):
+        async with asyncio.timeout(rooms.send_timeout):
+            await websocket.close(rule.code, rule.reason)
 
 
 @router.websocket("/{room}")
@@ -138,11 +163,11 @@ async def chat(websocket: WebSocket, room: RoomName) -> None:
     try:
         with rooms.joined(room, websocket) as member:
             async with asyncio.TaskGroup() as tasks:
-                sending = tasks.create_task(send_messages(member))
+                sending = tasks.create_task(send_messages(rooms, member))
                 await receive_messages(rooms, room, member)
                 sending.cancel()  # the client left: nothing more to send
     except* RoomRuleError as broken:
         rule = next(error for error in broken.exceptions if isinstance(error, RoomRuleError))
-        await websocket.close(rule.code, rule.reason)
+        await close(rooms, websocket, rule)
     except* WebSocketDisconnect:
         pass  # the client vanished while a message was being sent to it
