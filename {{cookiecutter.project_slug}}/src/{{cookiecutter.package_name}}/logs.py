@@ -58,3 +58,8 @@ def configure_logging(log_format: LogFormat, level: str) -> None:
         logging.getLogger(name).propagate = True
     # RequestContextMiddleware writes one line per request, with more in it.
     logging.getLogger("uvicorn.access").disabled = True
+{%- if cookiecutter.http_client == "yes" %}
+    # httpx logs each request it sends at INFO, with the whole URL: a second
+    # line per relayed request, and any secret a query string carries.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+{%- endif %}
