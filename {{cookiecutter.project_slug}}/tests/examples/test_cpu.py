@@ -101,7 +101,9 @@ async def test_the_workers_stop_with_the_service(app: FastAPI) -> None:
 
 async def test_more_tasks_than_the_pool_takes_get_503_at_once(client: httpx.AsyncClient) -> None:
     # One worker takes two tasks, one running and one waiting; a third is refused.
-    taken = [asyncio.create_task(client.get(LONGEST)) for _ in range(2)]
+    running = asyncio.create_task(client.get(LONGEST))
+    waiting = asyncio.create_task(client.get("/examples/primes", params={"below": 100}))
+    taken = [running, waiting]
     await asyncio.sleep(0.1)
 
     refused = await client.get("/examples/primes", params={"below": 100})

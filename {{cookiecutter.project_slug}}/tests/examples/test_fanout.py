@@ -41,7 +41,7 @@ async def test_a_failed_or_slow_call_is_reported_and_the_others_still_count(
     client: httpx.AsyncClient,
 ) -> None:
     started = time.perf_counter()
-    response = await fan_out(client, "fine", "status/500", "slow?seconds=2")
+    response = await fan_out(client, "fine", "status/500", "slow?seconds=1")
     elapsed = time.perf_counter() - started
 
     assert response.status_code == 200
@@ -52,7 +52,7 @@ async def test_a_failed_or_slow_call_is_reported_and_the_others_still_count(
     assert (slow["answered"], slow["status_code"]) == (False, 504)
     assert slow["error"] == "upstream did not answer within 0.5 s"
     assert response.json()["failed"] == 2
-    assert elapsed < 1.5  # the 2 s call was cut at its 0.5 s limit, not waited for
+    assert elapsed < 0.9  # the 1 s call was cut at its 0.5 s limit, not waited for
 
 
 async def test_when_every_call_fails_the_answer_is_502_with_each_reason(
