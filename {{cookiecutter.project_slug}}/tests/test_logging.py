@@ -1,5 +1,6 @@
 """Request ids and log lines: one per request, JSON or text, tagged with the request's id."""
 
+import asyncio
 import io
 import json
 import logging
@@ -8,7 +9,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import BackgroundTasks, FastAPI
 
 from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.logs import LogFormat, build_handler{% if cookiecutter.http_client == "yes" %}, configure_logging{% endif %}
@@ -81,6 +82,21 @@ async def test_json_logs_have_one_line_per_request_and_the_id_on_every_line(
     assert request["status"] == 200
     assert request["duration_ms"] >= 0
     assert request["level"] == "INFO"
+
+
+async def test_work_after_the_response_is_not_counted_in_its_duration(
+    app: FastAPI, client: httpx.AsyncClient, json_logs: io.StringIO
+) -> None:
+    @app.get("/then-more")
+    async def then_more(background: BackgroundTasks) -> str:
+        background.add_task(asyncio.sleep, 0.3)
+        return "answered"
+
+    await client.get("/then-more")  # returns once the background task is done too
+
+    entries = [json.loads(line) for line in json_logs.getvalue().splitlines()]
+    request = next(entry for entry in entries if entry["logger"].endswith(".requests"))
+    assert request["duration_ms"] < 300
 
 
 async def test_a_crash_is_logged_with_status_500(app: FastAPI, json_logs: io.StringIO) -> None:
