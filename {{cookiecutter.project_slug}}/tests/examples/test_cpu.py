@@ -10,6 +10,7 @@ import pytest
 from fastapi import FastAPI
 
 from {{ cookiecutter.package_name }}.examples.primes import count_primes
+from tests.examples.polling import polled
 from tests.serving import client_for
 
 # The largest computation the tests' settings allow: about half a second of CPU.
@@ -75,11 +76,7 @@ async def test_a_worker_that_dies_fails_its_request_and_the_next_gets_a_new_pool
     client: httpx.AsyncClient,
 ) -> None:
     computing = asyncio.create_task(client.get(LONGEST))
-    for _ in range(100):  # the pool starts its worker for this task
-        if workers := multiprocessing.active_children():
-            break
-        await asyncio.sleep(0.01)
-    [worker] = workers
+    [worker] = await polled(multiprocessing.active_children, seconds=1)  # started for this task
     os.kill(worker.pid or 0, signal.SIGKILL)  # before or during the task: either way it is lost
 
     assert (await computing).status_code == 503
@@ -92,10 +89,8 @@ async def test_the_workers_stop_with_the_service(app: FastAPI) -> None:
         await client.get("/examples/primes", params={"below": 100})
         assert len(multiprocessing.active_children()) == 1
 
-    for _ in range(100):  # active_children() also reaps the workers that have exited
-        if not multiprocessing.active_children():
-            break
-        await asyncio.sleep(0.05)
+    # active_children() also reaps the workers that have exited
+    assert await polled(lambda: not multiprocessing.active_children())
     assert multiprocessing.active_children() == []
 
 

@@ -13,6 +13,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from {{ cookiecutter.package_name }}.examples.rooms import DROPPED, OUTBOX_SIZE, Member
+from tests.examples.polling import polled
 
 # Generous: a message crosses 127.0.0.1 in milliseconds.
 WAIT = 5.0
@@ -128,11 +129,7 @@ async def test_a_client_that_vanishes_leaves_no_task_and_no_seat_behind(server_u
             assert (await receive(newcomer))["text"] == "still here"
 
     # Every task the connections started has ended (the server's, and the clients').
-    for _ in range(100):
-        if not asyncio.all_tasks() - tasks_before:
-            break
-        await asyncio.sleep(0.05)
-    assert asyncio.all_tasks() - tasks_before == set()
+    assert await polled(lambda: asyncio.all_tasks() - tasks_before == set())
 
 
 async def test_a_burst_reaches_a_client_that_keeps_reading(server_url: str) -> None:
