@@ -1,8 +1,14 @@
 """Jinja filters of this template; cookiecutter loads them through `_extensions`."""
 
 import json
+import tomllib
+from pathlib import Path
+from typing import Any
 
 from cookiecutter.utils import simple_filter
+
+# The feature manifest, also read by hooks/post_gen_project.py.
+MANIFEST = Path(__file__).resolve().parent / "{{cookiecutter.project_slug}}" / "features.toml"
 
 
 @simple_filter
@@ -15,3 +21,26 @@ def literal(value: str) -> str:
     quotes, backslashes and control characters are escaped.
     """
     return json.dumps(value, ensure_ascii=False)
+
+
+@simple_filter
+def plugins(answers: dict[str, Any]) -> list[dict[str, str]]:
+    """The plug-ins the answers select, in the manifest's order: `{"name", "settings"}` each.
+
+    `src/{package}/features.py` renders its list from this, so which features a
+    service is built from is written once, in features.toml.
+    """
+    manifest = tomllib.loads(MANIFEST.read_text(encoding="utf-8"))
+    return [
+        {"name": feature["plugin"], "settings": feature.get("settings", "")}
+        for feature in manifest.values()
+        if "plugin" in feature and is_selected(feature["enabled_when"], answers)
+    ]
+
+
+def is_selected(enabled_when: dict[str, list[str]], answers: dict[str, Any]) -> bool:
+    """A feature is selected when every question it depends on got an accepted answer.
+
+    The same rule as the post-generation hook's, which cannot import this module.
+    """
+    return all(answers[question] in accepted for question, accepted in enabled_when.items())

@@ -83,30 +83,39 @@ def installed_tool(name: str, *arguments: str) -> list[str]:
     return [str(Path(sys.executable).parent / name), *arguments]
 
 
-def load_baked_helper(name: str) -> ModuleType:
-    """A helper module of the baked tests (plain Python, no Jinja), loaded from the template.
+def load_baked_support() -> dict[str, ModuleType]:
+    """The helpers of the baked tests (`tests/support`: plain Python, no Jinja), by module name.
 
-    The template's tests use the same throwaway PostgreSQL and upstream server
-    as the baked projects, rather than copies of them.
+    Loaded from the template as the package `baked_support`: the template's
+    tests use the same ports, served processes, throwaway PostgreSQL and
+    upstream server as the baked projects, rather than copies of them.
     """
-    path = PROJECT_TEMPLATE / "tests" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"baked_{name}", path)
+    directory = PROJECT_TEMPLATE / "tests" / "support"
+    spec = importlib.util.spec_from_file_location(
+        "baked_support", directory / "__init__.py", submodule_search_locations=[str(directory)]
+    )
     assert spec is not None
     assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    package = importlib.util.module_from_spec(spec)
+    sys.modules["baked_support"] = package
+    spec.loader.exec_module(package)
+    names = ("ports", "postgres", "serving", "upstream_server", "waiting")
+    return {name: importlib.import_module(f"baked_support.{name}") for name in names}
 
 
-postgres_cluster = load_baked_helper("postgres_cluster")
-upstream_server = load_baked_helper("upstream_server")
+baked_support = load_baked_support()
+ports = baked_support["ports"]
+postgres = baked_support["postgres"]
+serving = baked_support["serving"]
+upstream_server = baked_support["upstream_server"]
+waiting = baked_support["waiting"]
 
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     """A PostgreSQL server for the baked suites, shared by the tests of one worker."""
     try:
-        with postgres_cluster.throwaway_cluster() as url:
+        with postgres.throwaway_cluster() as url:
             yield url
-    except postgres_cluster.ClusterUnavailableError as exc:
+    except postgres.ClusterUnavailableError as exc:
         pytest.fail(f"the template's tests need PostgreSQL server binaries: {exc}", pytrace=False)

@@ -13,18 +13,15 @@
   kernel say about the service.
 """
 
-import asyncio
 import functools
 import json
 import re
-import shutil
 import socketserver
-import subprocess
 import threading
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractAsyncContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -33,84 +30,17 @@ import asyncpg
 import httpx
 from sqlalchemy.engine import make_url
 
-from tests.conftest import postgres_cluster
+from tests.conftest import ports, postgres, waiting
 from tests.served import Served, create_database, migrate, service_environment
 
 # ---------------------------------------------------------------- PostgreSQL
 
-
-@dataclass
-class StoppableCluster:
-    """A PostgreSQL server that a test may stop and start; it keeps its port."""
-
-    directory: Path
-    port: int
-    run_as: list[str]
-    pg_ctl: str
-
-    @property
-    def url(self) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
-
-    @property
-    def data(self) -> Path:
-        return self.directory / "data"
-
-    @property
-    def log(self) -> Path:
-        return self.directory / "server.log"
-
-    def start(self) -> None:
-        # synchronous_commit stays on, as in production: a commit PostgreSQL
-        # acknowledged must survive `-m immediate`. fsync may stay off, since
-        # the operating system, which holds what was written, does not crash.
-        options = (
-            f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 "
-            "-c fsync=off -c full_page_writes=off"
-        )
-        self._pg_ctl("-l", str(self.log), "-w", "-o", options, "start")
-
-    def stop(self, mode: str = "fast", *, wait: bool = True) -> None:
-        """Stop the server. `smart` without waiting leaves it shutting down, refusing
-        new connections with "the database system is shutting down", until the
-        last client leaves."""
-        self._pg_ctl("-m", mode, "-w" if wait else "-W", "stop")
-
-    def is_running(self) -> bool:
-        status = [*self.run_as, self.pg_ctl, "-D", str(self.data), "status"]
-        return subprocess.run(status, capture_output=True, check=False).returncode == 0
-
-    def log_text(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
-
-    def _pg_ctl(self, *arguments: str) -> None:
-        command = [*self.run_as, self.pg_ctl, "-D", str(self.data), *arguments]
-        postgres_cluster.run(command, f"pg_ctl {arguments[-1]}")
-
-
-@contextmanager
-def stoppable_cluster() -> Iterator[StoppableCluster]:
-    """Create a PostgreSQL cluster, start it, and delete it at the end, whatever its state.
-
-    As root it runs as the `postgres` user, like the baked `throwaway_cluster`;
-    unlike that one it hands out its data directory, so a test can stop it.
-    """
-    initdb, pg_ctl = postgres_cluster.server_binaries()
-    directory, run_as = postgres_cluster.cluster_directory("pg-faults-")
-    cluster = StoppableCluster(directory, postgres_cluster.free_port(), run_as, pg_ctl)
-    try:
-        initdb_options = postgres_cluster.INITDB_OPTIONS
-        postgres_cluster.run([*run_as, initdb, "-D", str(cluster.data), *initdb_options], "initdb")
-        cluster.start()
-        yield cluster
-    finally:
-        # Whatever state the test left it in (running, stopped, shutting down).
-        subprocess.run(
-            [*run_as, pg_ctl, "-D", str(cluster.data), "-m", "immediate", "-w", "stop"],
-            capture_output=True,
-            check=False,
-        )
-        shutil.rmtree(directory, ignore_errors=True)
+# A PostgreSQL server of these tests' own, which they stop and start again on
+# the same port; acknowledged commits survive `stop("immediate")`. The baked
+# tests' `Cluster`. The shared `postgres_server` cannot be stopped: other
+# tests use it.
+StoppableCluster = Any
+stoppable_cluster = functools.partial(postgres.running_cluster, durable_commits=True)
 
 
 def migrated_database(project: Path, server_url: str) -> str:
@@ -152,19 +82,13 @@ async def connection_states(server_url: str, database: str) -> Counter[str]:
     return Counter(str(row["state"]) for row in rows)
 
 
-async def wait_for(what: str, check: Callable[[], Awaitable[bool]], timeout: float = 10) -> None:
-    """Poll `check` until it is true; fail naming `what` when `timeout` passes first."""
-    deadline = time.monotonic() + timeout
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout:g} s")
-        await asyncio.sleep(0.05)
+wait_for = waiting.wait_for
 
 
 async def wait_for_lock_waiters(server_url: str, database: str, count: int) -> None:
     """Wait until `count` queries on `database` wait for a lock (see `locked_items`)."""
 
-    async def waiting() -> bool:
+    async def lock_waiters() -> bool:
         connection = await asyncpg.connect(server_url)
         try:
             waiters: int = await connection.fetchval(
@@ -176,24 +100,14 @@ async def wait_for_lock_waiters(server_url: str, database: str, count: int) -> N
             await connection.close()
         return waiters >= count
 
-    await wait_for(f"{count} queries waiting for the item table's lock", waiting)
+    await wait_for(f"{count} queries waiting for the item table's lock", lock_waiters)
 
 
-@asynccontextmanager
-async def locked_items(database_url: str) -> AsyncIterator[None]:
+def locked_items(database_url: str) -> AbstractAsyncContextManager[None]:
     """Hold an exclusive lock on the item table: every query on it waits, holding its
     pooled connection, until the block ends. A slow query, made to order."""
-    connection = await asyncpg.connect(database_url)
-    try:
-        transaction = connection.transaction()
-        await transaction.start()
-        await connection.execute("LOCK TABLE item IN ACCESS EXCLUSIVE MODE")
-        try:
-            yield
-        finally:
-            await transaction.rollback()
-    finally:
-        await connection.close()
+    lock: AbstractAsyncContextManager[None] = postgres.locked_table(database_url, "item")
+    return lock
 
 
 async def stored_items(database_url: str) -> dict[int, str]:
@@ -390,4 +304,4 @@ class HostileUpstream:
 
 def refused_url() -> str:
     """An upstream URL on 127.0.0.1 where nothing listens: connections are refused."""
-    return f"http://127.0.0.1:{postgres_cluster.free_port()}"
+    return f"http://127.0.0.1:{ports.free_port()}"

@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Bake, assert_succeeded, postgres_cluster, python_tool, run
+from tests.conftest import Bake, assert_succeeded, postgres, python_tool, run
 from tests.options import Options
 
 
@@ -63,10 +63,10 @@ def test_a_fresh_virtual_environment_installs_and_passes(cookies: Any) -> None:
 def test_without_postgresql_binaries_the_throwaway_server_says_what_is_missing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(postgres_cluster, "find_binary", lambda name: None)
+    monkeypatch.setattr(postgres, "find_binary", lambda name: None)
 
     with (
-        pytest.raises(postgres_cluster.ClusterUnavailableError, match=r"initdb, pg_ctl"),
-        postgres_cluster.throwaway_cluster(),
+        pytest.raises(postgres.ClusterUnavailableError, match=r"initdb, pg_ctl"),
+        postgres.throwaway_cluster(),
     ):
         pass

@@ -21,7 +21,7 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.conftest import Bake, postgres_cluster, upstream_server
+from tests.conftest import Bake, postgres, upstream_server
 from tests.faults import (
     HostileUpstream,
     Outcome,
@@ -70,7 +70,7 @@ def stoppable() -> Iterator[StoppableCluster]:
     try:
         with stoppable_cluster() as cluster:
             yield cluster
-    except postgres_cluster.ClusterUnavailableError as exc:
+    except postgres.ClusterUnavailableError as exc:
         pytest.fail(f"these tests need PostgreSQL server binaries: {exc}", pytrace=False)
 
 
@@ -154,7 +154,7 @@ def test_a_service_started_without_its_database_answers_503_then_recovers_by_its
         during_comeback = await poll_while(client, comeback())
         problems = server_errors(during_comeback, allowed=[503])
         assert not problems, f"{described(problems)}\nthe service raised:\n{raised(log)}"
-        await wait_for("ready again", lambda: answers(client, "/health/ready", 200), timeout=15)
+        await wait_for("ready again", lambda: answers(client, "/health/ready", 200), seconds=15)
         await assert_every_item_route_works(client)
 
     asyncio.run(scenario())
@@ -322,7 +322,7 @@ class WriteAndReadLoad:
         async def enough() -> bool:
             return len(self.outcomes) >= count
 
-        await wait_for(f"{count} requests answered", enough, timeout=30)
+        await wait_for(f"{count} requests answered", enough, seconds=30)
 
 
 async def settled_connections(server_url: str, database: str) -> Counter[str]:
@@ -336,7 +336,7 @@ async def settled_connections(server_url: str, database: str) -> Counter[str]:
         return states.total() <= POOL_SIZE and set(states) <= {"idle"}
 
     with suppress(AssertionError):
-        await wait_for("connections settled", settled, timeout=5)
+        await wait_for("connections settled", settled, seconds=5)
     return states
 
 

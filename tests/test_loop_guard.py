@@ -24,7 +24,7 @@ def run_suite(project: Path) -> Any:
 def test_a_blocking_call_in_a_route_fails_the_baked_suite_until_removed(cookies: Any) -> None:
     barest = Options("none", "no", examples="no")
     project = Path(cookies.bake(extra_context=barest.context()).project_path)
-    health = project / "src" / "my_service" / "routes" / "health.py"
+    health = project / "src" / "my_service" / "health" / "routes.py"
     original = health.read_text(encoding="utf-8")
     assert LIVENESS in original
 

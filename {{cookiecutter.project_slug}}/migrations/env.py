@@ -13,8 +13,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
-from {{ cookiecutter.package_name }} import models  # noqa: F401  (registers the tables)
-from {{ cookiecutter.package_name }}.db import DatabaseSettings, with_async_driver
+from {{ cookiecutter.package_name }}.database.settings import DatabaseSettings, with_async_driver
+from {{ cookiecutter.package_name }}.items import models  # noqa: F401  (registers the tables)
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):

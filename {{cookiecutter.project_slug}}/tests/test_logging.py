@@ -12,19 +12,9 @@ import pytest
 from fastapi import BackgroundTasks, FastAPI
 
 from {{ cookiecutter.package_name }}.app import create_app
-from {{ cookiecutter.package_name }}.logs import LogFormat, build_handler{% if cookiecutter.http_client == "yes" %}, configure_logging{% endif %}
 from {{ cookiecutter.package_name }}.settings import Settings
-from tests.serving import client_for
-
-
-def capture(log_format: LogFormat) -> tuple[io.StringIO, logging.Handler]:
-    """Send the root logger's lines through the service's own handler into a buffer."""
-    stream = io.StringIO()
-    handler = build_handler(log_format, stream)
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    return stream, handler
+from tests.log_capture import capture
+from tests.support.serving import client_for
 
 
 @pytest.fixture
@@ -132,25 +122,3 @@ async def test_the_request_log_line_can_be_switched_off(
 
     assert response.headers["x-request-id"] == "req-3"
     assert ".requests" not in json_logs.getvalue()
-{%- if cookiecutter.http_client == "yes" %}
-
-
-async def test_the_shared_client_does_not_log_each_upstream_call(
-    client: httpx.AsyncClient,
-) -> None:
-    root, httpx_logger = logging.getLogger(), logging.getLogger("httpx")
-    handlers, root_level, httpx_level = root.handlers[:], root.level, httpx_logger.level
-    try:
-        configure_logging("json", "INFO")  # as main.py does
-        stream, _ = capture("json")
-        await client.get("/upstream/search?token=secret")
-    finally:
-        root.handlers[:] = handlers
-        root.setLevel(root_level)
-        httpx_logger.setLevel(httpx_level)
-
-    loggers = [json.loads(line)["logger"] for line in stream.getvalue().splitlines()]
-    assert any(name.endswith(".requests") for name in loggers)  # the request's own line
-    assert "httpx" not in loggers
-    assert "secret" not in stream.getvalue()
-{%- endif %}

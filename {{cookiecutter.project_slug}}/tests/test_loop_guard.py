@@ -2,7 +2,8 @@
 
 Every test runs with the guard on: the `event_loop_never_blocked` fixture in
 conftest.py fails a test during which the loop was blocked, naming the route.
-When you add a route, add a request for it to `EVERY_ROUTE` below.
+When you add a route, add a request for it to its feature's `ROUTE_REQUESTS`
+(tests/<feature>/fixtures.py).
 """
 
 import asyncio
@@ -12,29 +13,16 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from tests.conftest import feature_fixtures
+
 # One request per route of the app: (method, path as in the OpenAPI schema) -> (URL, JSON body).
+# Each feature lists its own routes' requests in `tests/<feature>/fixtures.py`.
 EVERY_ROUTE: dict[tuple[str, str], tuple[str, object]] = {
     ("GET", "/health"): ("/health", None),
     ("GET", "/health/ready"): ("/health/ready", None),
-{%- if cookiecutter.database != "none" %}
-    ("POST", "/items"): ("/items", {"name": "lamp"}),
-    ("GET", "/items"): ("/items", None),
-    ("GET", "/items/{item_id}"): ("/items/1", None),
-    ("PATCH", "/items/{item_id}"): ("/items/1", {"name": "brass lamp"}),
-    ("DELETE", "/items/{item_id}"): ("/items/1", None),
-{%- endif %}
-{%- if cookiecutter.http_client == "yes" %}
-    ("GET", "/upstream/{path}"): ("/upstream/things", None),
-{%- endif %}
-{%- if cookiecutter.examples == "yes" %}
-    ("POST", "/examples/jobs"): ("/examples/jobs", {"names": ["lamp"]}),
-    ("GET", "/examples/jobs/{job_id}"): ("/examples/jobs/" + "0" * 32, None),
-    ("GET", "/examples/primes"): ("/examples/primes?below=100000", None),
-{%- if cookiecutter.http_client == "yes" %}
-    ("GET", "/examples/fanout"): ("/examples/fanout?path=a&path=b", None),
-{%- endif %}
-{%- endif %}
 }
+for module in feature_fixtures().values():
+    EVERY_ROUTE |= getattr(module, "ROUTE_REQUESTS", {})
 
 
 async def test_no_route_blocks_the_event_loop(app: FastAPI, client: httpx.AsyncClient) -> None:
@@ -43,7 +31,7 @@ async def test_no_route_blocks_the_event_loop(app: FastAPI, client: httpx.AsyncC
         for path, operations in app.openapi()["paths"].items()
         for method in operations
     }
-    assert routes == set(EVERY_ROUTE), "add a request for each new route to EVERY_ROUTE"
+    assert routes == set(EVERY_ROUTE), "add a request for each new route to ROUTE_REQUESTS"
 
     for (method, _), (url, body) in EVERY_ROUTE.items():
         response = await client.request(method, url, json=body)

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 
 from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.settings import Settings
-from tests.serving import client_for, server_timing
+from tests.support.serving import client_for, server_timing
 
 SERVER_TIMING = re.compile(r"app;dur=[\d.]+(, [a-z]+;dur=[\d.]+)*, total;dur=[\d.]+")
 

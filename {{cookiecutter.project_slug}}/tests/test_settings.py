@@ -8,32 +8,7 @@ from fastapi import FastAPI
 from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.settings import Settings, SettingsError, load_settings
 from tests import PROJECT_ROOT
-from tests.serving import client_for
-
-# Variables without a default, with values that pass validation.
-{%- if cookiecutter.database == "postgresql" or cookiecutter.http_client == "yes" %}
-REQUIRED: dict[str, str] = {
-{%- if cookiecutter.database == "postgresql" %}
-    "DATABASE_URL": "postgresql://service:secret@db.internal:5432/service",
-{%- endif %}
-{%- if cookiecutter.http_client == "yes" %}
-    "UPSTREAM_BASE_URL": "http://upstream.internal:8080/api",
-{%- endif %}
-}
-{%- else %}
-REQUIRED: dict[str, str] = {}
-{%- endif %}
-
-
-@pytest.fixture
-def environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
-    """A clean environment in a directory without `.env`, with the required variables set."""
-    monkeypatch.chdir(tmp_path)
-    for name in [*REQUIRED, "DOCS_ENABLED", "HEALTH_CHECK_TIMEOUT"]:
-        monkeypatch.delenv(name, raising=False)
-    for name, value in REQUIRED.items():
-        monkeypatch.setenv(name, value)
-    return monkeypatch
+from tests.support.serving import client_for
 
 
 def test_settings_come_from_the_environment(environment: pytest.MonkeyPatch) -> None:
@@ -55,62 +30,22 @@ def test_an_invalid_value_is_reported_by_its_variable_name(
 
     with pytest.raises(SettingsError, match="HEALTH_CHECK_TIMEOUT: Input should be greater than 0"):
         load_settings()
-{%- if cookiecutter.database == "postgresql" or cookiecutter.http_client == "yes" %}
 
 
-@pytest.mark.parametrize("name", sorted(REQUIRED))
-def test_a_missing_required_variable_is_named(environment: pytest.MonkeyPatch, name: str) -> None:
-    environment.delenv(name)
+@pytest.mark.parametrize("spelling", ["warning", "Warning", "WARNING"])
+def test_the_log_level_is_read_in_any_case(environment: pytest.MonkeyPatch, spelling: str) -> None:
+    environment.setenv("LOG_LEVEL", spelling)
 
-    with pytest.raises(SettingsError, match=f"{name}: Field required"):
-        load_settings()
-{%- endif %}
-{%- if cookiecutter.database == "postgresql" %}
+    assert load_settings().log_level == "WARNING"
 
 
-@pytest.mark.parametrize("scheme", ["postgresql", "postgres", "postgresql+asyncpg"])
-def test_a_postgresql_url_gets_the_asyncpg_driver(
-    environment: pytest.MonkeyPatch, scheme: str
-) -> None:
-    environment.setenv("DATABASE_URL", f"{scheme}://service:secret@db.internal/service")
-
-    url = load_settings().database_url.get_secret_value()
-
-    assert url == "postgresql+asyncpg://service:secret@db.internal/service"
-
-
-def test_a_database_url_of_another_kind_is_refused_without_showing_it(
+def test_an_unknown_log_level_is_named_with_the_accepted_ones(
     environment: pytest.MonkeyPatch,
 ) -> None:
-    environment.setenv("DATABASE_URL", "mysql://service:hunter2@db.internal/service")
+    environment.setenv("LOG_LEVEL", "loud")
 
-    with pytest.raises(SettingsError, match=r"DATABASE_URL: .*postgresql://") as raised:
+    with pytest.raises(SettingsError, match="LOG_LEVEL: Input should be 'DEBUG', 'INFO'"):
         load_settings()
-    assert "hunter2" not in str(raised.value)
-{%- elif cookiecutter.database == "sqlite" %}
-
-
-def test_the_database_defaults_to_a_local_sqlite_file(environment: pytest.MonkeyPatch) -> None:
-    url = load_settings().database_url.get_secret_value()
-
-    assert url == "sqlite+aiosqlite:///./{{ cookiecutter.package_name }}.db"
-{%- endif %}
-{%- if cookiecutter.http_client == "yes" %}
-
-
-@pytest.mark.parametrize(
-    "url",
-    ["ftp://upstream.internal", "upstream.internal", "http://user:pw@upstream.internal"],
-    ids=["not-http", "not-absolute", "credentials"],
-)
-def test_an_unusable_upstream_base_url_is_refused(
-    environment: pytest.MonkeyPatch, url: str
-) -> None:
-    environment.setenv("UPSTREAM_BASE_URL", url)
-
-    with pytest.raises(SettingsError, match="UPSTREAM_BASE_URL: "):
-        load_settings()
-{%- endif %}
 
 
 def test_main_builds_the_app_from_the_environment(environment: pytest.MonkeyPatch) -> None:

@@ -1,26 +1,32 @@
-"""The app factory: builds the FastAPI app from its settings."""
+"""The app factory: builds the FastAPI app from its settings and its features."""
+
+from collections.abc import Sequence
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.telemetry import TelemetryConfig
 
-from {{ cookiecutter.package_name }}.errors import ErrorDetail
-{%- if cookiecutter.examples == "yes" %}
-from {{ cookiecutter.package_name }}.examples.router import examples_router
-{%- endif %}
+from {{ cookiecutter.package_name }}.errors import ERROR_HANDLERS, ErrorDetail
+from {{ cookiecutter.package_name }}.feature import Feature
+from {{ cookiecutter.package_name }}.features import FEATURES
 from {{ cookiecutter.package_name }}.lifespan import build_lifespan
 from {{ cookiecutter.package_name }}.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
-from {{ cookiecutter.package_name }}.routes import health{% if cookiecutter.database != "none" %}, items{% endif %}{% if cookiecutter.http_client == "yes" %}, upstream{% endif %}
 from {{ cookiecutter.package_name }}.settings import Settings
 
+# FastAPI's own OpenTelemetry hooks check on every request whether a provider
+# is set up; this service sets up none, so it does not pay for the check.
+NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
-def create_app(settings: Settings) -> FastAPI:
+
+def create_app(settings: Settings, features: Sequence[Feature] = FEATURES) -> FastAPI:
     app = FastAPI(
         title=settings.app_name,
-        lifespan=build_lifespan(settings),
+        lifespan=build_lifespan(settings, features),
         docs_url="/docs" if settings.docs_enabled else None,
         redoc_url=None,
         openapi_url="/openapi.json" if settings.docs_enabled else None,
         responses={500: {"model": ErrorDetail, "description": "An unexpected error; see the log"}},
+        telemetry=NO_TELEMETRY,
     )
     # The last added runs first: the request's id and timing are set before
     # anything else runs, so even a 413 or a CORS refusal carries them.
@@ -34,14 +40,11 @@ def create_app(settings: Settings) -> FastAPI:
             expose_headers=["X-Request-ID", "X-Process-Time", "Server-Timing"],
         )
     app.add_middleware(RequestContextMiddleware, log_requests=settings.log_requests)
-    app.include_router(health.router)
-{%- if cookiecutter.database != "none" %}
-    app.include_router(items.router)
-{%- endif %}
-{%- if cookiecutter.http_client == "yes" %}
-    app.include_router(upstream.router)
-{%- endif %}
-{%- if cookiecutter.examples == "yes" %}
-    app.include_router(examples_router)
-{%- endif %}
+    for error, handler in ERROR_HANDLERS.items():
+        app.add_exception_handler(error, handler)
+    for feature in features:
+        for router in feature.routers:
+            app.include_router(router)
+        for error, handler in feature.exception_handlers.items():
+            app.add_exception_handler(error, handler)
     return app

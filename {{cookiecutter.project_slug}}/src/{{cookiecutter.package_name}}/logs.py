@@ -4,22 +4,27 @@ the id of the request it belongs to."""
 import json
 import logging
 import sys
-from contextvars import ContextVar
+import time
 from datetime import UTC, datetime
 from typing import IO, Any, Literal
 
-LogFormat = Literal["text", "json"]
+from starlette.types import Scope
 
-# The id of the request being served; "-" outside any request. Each request
-# runs in a task of its own, so concurrent requests never see each other's id.
-request_id: ContextVar[str] = ContextVar("request_id", default="-")
+from {{ cookiecutter.package_name }}.request_context import RequestContext, current_request
+
+LogFormat = Literal["text", "json"]
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 
+request_logger = logging.getLogger("{{ cookiecutter.package_name }}.requests")
+
 
 class RequestIdFilter(logging.Filter):
+    """Tags each record with the id of the request being served; "-" outside any."""
+
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id.get()
+        context = current_request.get()
+        record.request_id = context.id if context is not None else "-"
         return True
 
 
@@ -58,8 +63,17 @@ def configure_logging(log_format: LogFormat, level: str) -> None:
         logging.getLogger(name).propagate = True
     # RequestContextMiddleware writes one line per request, with more in it.
     logging.getLogger("uvicorn.access").disabled = True
-{%- if cookiecutter.http_client == "yes" %}
-    # httpx logs each request it sends at INFO, with the whole URL: a second
-    # line per relayed request, and any secret a query string carries.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-{%- endif %}
+
+
+def log_request(scope: Scope, context: RequestContext) -> None:
+    """The request's line: method, path, status and duration (until its last byte was sent).
+
+    Work done after the answer (background tasks) is not the request's time.
+    """
+    elapsed = (context.answered or time.perf_counter()) - context.started
+    duration_ms = round(elapsed * 1000, 3)
+    method, path, status = scope["method"], scope["path"], context.status or 500
+    fields = {"method": method, "path": path, "status": status, "duration_ms": duration_ms}
+    request_logger.info(
+        "%s %s %s %.1fms", method, path, status, duration_ms, extra={"fields": fields}
+    )

@@ -1,4 +1,4 @@
-"""Pure ASGI middleware.
+"""Pure ASGI middleware: what every HTTP request passes through.
 
 Written like Starlette's own middleware (a class with `__call__(scope,
 receive, send)` that wraps `send`), not with `@app.middleware("http")`:
@@ -6,69 +6,34 @@ receive, send)` that wraps `send`), not with `@app.middleware("http")`:
 contextvars.
 """
 
-import json
-import logging
-import os
-import re
 import time
 
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from {{ cookiecutter.package_name }}.logs import request_id
-from {{ cookiecutter.package_name }}.timing import RequestTiming, current_timing
-
-INTERNAL_ERROR_BODY = json.dumps({"detail": "Internal Server Error"}).encode()
-# A request id from the client is kept only when it is this safe and this short.
-CLIENT_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
-
-request_logger = logging.getLogger("{{ cookiecutter.package_name }}.requests")
-
-
-# These run for every request: they read and extend the raw header lists
-# rather than building Headers objects.
-def request_header(scope: Scope, name: bytes) -> bytes | None:
-    """The value of header `name` (lower case) in the request, if present."""
-    for key, value in scope["headers"]:
-        if key == name:
-            return bytes(value)
-    return None
-
-
-def internal_error_start() -> Message:
-    """A new `http.response.start` for the 500 answer (headers are added to it)."""
-    return {
-        "type": "http.response.start",
-        "status": 500,
-        "headers": [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(INTERNAL_ERROR_BODY)).encode()),
-        ],
-    }
-
-
-def add_headers(message: Message, *headers: tuple[bytes, bytes]) -> None:
-    """Append headers to an `http.response.start` message."""
-    message["headers"] = [*message.get("headers", ()), *headers]
+from {{ cookiecutter.package_name }}.errors import internal_error_messages
+from {{ cookiecutter.package_name }}.logs import log_request
+from {{ cookiecutter.package_name }}.request_context import (
+    RequestContext,
+    choose_request_id,
+    current_request,
+    request_header,
+)
+from {{ cookiecutter.package_name }}.timing import server_timing
 
 
 class RequestContextMiddleware:
-    """What every HTTP request gets: an id, timing headers, and a log line.
+    """Gives every HTTP request an id, timing headers and a log line, in one pass.
 
-    - The id is the client's `X-Request-ID` when it is safe (letters, digits
-      and `._:-`, at most 128 characters), a new one otherwise. It is echoed in
-      the response and tags every log line written while the request is served.
-    - `X-Process-Time` (seconds) and `Server-Timing`, which splits the time into
-      the service's own work and the waits on its backing services, as counted
-      in `timing.RequestTiming`.
-    - With `log_requests`, one line when the request ends: method, path,
-      status, duration and id.
-
-    When the app fails before it answers, this middleware answers the 500
-    itself, so that response carries the headers too; the error is then
-    re-raised for the server to log. One class, one `send` wrapper: this runs
-    for every request, so it does its work in a single pass.
+    - `current_request` holds the request's `RequestContext` (request_context.py):
+      its id tags every log line written while the request is served.
+    - The response carries `X-Request-ID`, `X-Process-Time` (seconds) and
+      `Server-Timing` (timing.py).
+    - With `log_requests`, one line when the request ends (logs.py).
+    - When the app fails before it answers, this middleware answers the 500
+      itself, so that response carries the headers too; the error is then
+      re-raised for the server to log.
     """
 
     def __init__(self, app: ASGIApp, log_requests: bool = True) -> None:
@@ -80,60 +45,52 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
 
-        started = time.perf_counter()
-        offered = (request_header(scope, b"x-request-id") or b"").decode("latin-1")
-        current_id = offered if CLIENT_REQUEST_ID.fullmatch(offered) else os.urandom(16).hex()
-        id_token = request_id.set(current_id)
-        timing = RequestTiming()
-        timing_token = current_timing.set(timing)
-        status: int | None = None  # until the response starts
-        answered: float | None = None  # when the response's last byte was sent
+        context = RequestContext(choose_request_id(scope))
+        token = current_request.set(context)
 
         async def send_with_context(message: Message) -> None:
-            nonlocal status, answered
-            if message["type"] == "http.response.body" and not message.get("more_body"):
-                answered = time.perf_counter()
-            elif message["type"] == "http.response.start":
-                status = message["status"]
-                elapsed = time.perf_counter() - started
-                add_headers(
-                    message,
-                    (b"x-request-id", current_id.encode()),
-                    (b"x-process-time", f"{elapsed:.6f}".encode()),
-                    (b"server-timing", timing.server_timing(elapsed).encode()),
-                )
+            if message["type"] == "http.response.start":
+                add_context_headers(message, context)
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                context.answered = time.perf_counter()
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_context)
         except Exception:
-            if status is None:
-                await send_with_context(internal_error_start())
-                await send_with_context({"type": "http.response.body", "body": INTERNAL_ERROR_BODY})
+            if context.status is None:
+                for message in internal_error_messages():
+                    await send_with_context(message)
             raise
         finally:
             if self.log_requests:
-                # Background tasks run after the answer: they are not the request's time.
-                log_request(scope, status or 500, (answered or time.perf_counter()) - started)
-            current_timing.reset(timing_token)
-            request_id.reset(id_token)
+                log_request(scope, context)
+            current_request.reset(token)
 
 
-def log_request(scope: Scope, status: int, elapsed: float) -> None:
-    duration_ms = round(elapsed * 1000, 3)
-    method, path = scope["method"], scope["path"]
-    fields = {"method": method, "path": path, "status": status, "duration_ms": duration_ms}
-    request_logger.info(
-        "%s %s %s %.1fms", method, path, status, duration_ms, extra={"fields": fields}
-    )
+def add_context_headers(start: Message, context: RequestContext) -> None:
+    """Record the status and add the request's headers to its `http.response.start`."""
+    context.status = start["status"]
+    elapsed = time.perf_counter() - context.started
+    start["headers"] = [
+        *start.get("headers", ()),
+        (b"x-request-id", context.id.encode()),
+        (b"x-process-time", f"{elapsed:.6f}".encode()),
+        (b"server-timing", server_timing(context.waits, elapsed).encode()),
+    ]
+
+
+# Methods whose requests carry no body for any route of this service.
+BODILESS_METHODS = frozenset({"GET", "HEAD"})
 
 
 class BodySizeLimitMiddleware:
     """Refuse request bodies larger than `max_bytes` with 413.
 
     A body announced too large by `Content-Length` is refused before the app
-    runs; a streamed one (chunked) is cut off as soon as it goes over, with an
-    HTTPException raised from `receive`, which the app answers as 413.
+    runs; one of unknown length (chunked) is counted as it arrives and cut off
+    as soon as it goes over, with an HTTPException raised from `receive`,
+    which the app answers as 413.
     """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
@@ -145,16 +102,21 @@ class BodySizeLimitMiddleware:
             await self.app(scope, receive, send)
             return
 
-        declared = (request_header(scope, b"content-length") or b"").decode("latin-1")
-        if declared.isdigit():
+        declared = request_header(scope, b"content-length")
+        if declared is not None and declared.isdigit():
             if int(declared) > self.max_bytes:
                 refusal = JSONResponse({"detail": self.too_large}, status_code=413)
                 await refusal(scope, receive, send)
                 return
             # The server delivers no more than the declared length.
             await self.app(scope, receive, send)
-            return
+        elif scope["method"] in BODILESS_METHODS:
+            # Their routes never read a body: nothing to count.
+            await self.app(scope, receive, send)
+        else:
+            await self.app(scope, self.limited(receive), send)
 
+    def limited(self, receive: Receive) -> Receive:
         received = 0
 
         async def receive_within_limit() -> Message:
@@ -166,7 +128,7 @@ class BodySizeLimitMiddleware:
                     raise HTTPException(413, self.too_large)
             return message
 
-        await self.app(scope, receive_within_limit, send)
+        return receive_within_limit
 
     @property
     def too_large(self) -> str:

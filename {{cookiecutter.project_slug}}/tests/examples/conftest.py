@@ -4,15 +4,13 @@ The WebSocket tests need a real client on a real socket, so `server_url`
 serves the app with uvicorn on 127.0.0.1, on the tests' own event loop.
 """
 
-import asyncio
-import socket
 from collections.abc import AsyncIterator
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
 from {{ cookiecutter.package_name }}.settings import Settings
+from tests.support.serving import served_on_a_port
 
 # What the examples' tests change from the defaults.
 EXAMPLES_SETTINGS = {
@@ -35,19 +33,5 @@ def settings(settings: Settings) -> Settings:
 @pytest.fixture
 async def server_url(app: FastAPI) -> AsyncIterator[str]:
     """The app served by uvicorn on a free port of 127.0.0.1, lifespan included."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    host, port = listener.getsockname()
-    config = uvicorn.Config(app, lifespan="on", log_config=None, access_log=False)
-    server = uvicorn.Server(config)
-    serving = asyncio.create_task(server.serve(sockets=[listener]))
-    try:
-        while not server.started:
-            if serving.done():
-                serving.result()  # start-up failed: raise its error
-            await asyncio.sleep(0.01)
-        yield f"http://{host}:{port}"
-    finally:
-        server.should_exit = True
-        await serving
-        listener.close()
+    async with served_on_a_port(app) as url:
+        yield url

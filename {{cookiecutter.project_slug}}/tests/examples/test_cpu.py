@@ -10,8 +10,8 @@ import pytest
 from fastapi import FastAPI
 
 from {{ cookiecutter.package_name }}.examples.primes import count_primes
-from tests.examples.polling import polled
-from tests.serving import client_for
+from tests.support.serving import client_for
+from tests.support.waiting import polled
 
 # The largest computation the tests' settings allow: about half a second of CPU.
 LONGEST = "/examples/primes?below=10000000"

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from {{ cookiecutter.package_name }}.examples.fanout import MAX_PATHS
-from tests.upstream_server import UpstreamServer
+from tests.support.upstream_server import UpstreamServer
 
 
 async def fan_out(client: httpx.AsyncClient, *paths: str) -> httpx.Response:

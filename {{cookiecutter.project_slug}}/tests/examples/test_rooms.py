@@ -13,7 +13,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from {{ cookiecutter.package_name }}.examples.rooms import DROPPED, OUTBOX_SIZE, Member
-from tests.examples.polling import polled
+from tests.support.waiting import polled
 
 # Generous: a message crosses 127.0.0.1 in milliseconds.
 WAIT = 5.0

@@ -33,12 +33,8 @@ from pydantic import BaseModel
 
 from {{ cookiecutter.package_name }}.errors import ErrorDetail
 from {{ cookiecutter.package_name }}.examples.settings import ExamplesSettings
-from {{ cookiecutter.package_name }}.upstream import (
-    Upstream,
-    UpstreamDep,
-    build_upstream_url,
-    relay_to_upstream,
-)
+from {{ cookiecutter.package_name }}.upstream.client import Upstream, UpstreamDep
+from {{ cookiecutter.package_name }}.upstream.relay import build_upstream_url, relay_to_upstream
 
 router = APIRouter()
 

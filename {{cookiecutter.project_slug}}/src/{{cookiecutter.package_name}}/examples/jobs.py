@@ -2,13 +2,8 @@
 
 `POST /examples/jobs` answers 202 at once with the job's id and a `Location`;
 the work runs after the response has been sent, in this process, and
-`GET /examples/jobs/{id}` tells how it went.
-{%- if cookiecutter.database != "none" %} The job stores the names it was given
-as items, in a database session of its own: the request's session is closed
-by the time the job runs.
-{%- else %} The job cleans up the names it was
-given (trims them, drops repeats) and keeps the result in its record.
-{%- endif %}
+`GET /examples/jobs/{id}` tells how it went. What a job does with the names
+it was given is in `job_work.py`.
 
 A job that fails is logged with its traceback and recorded as failed; nothing
 is lost silently. The record of jobs is in memory and bounded, so it is lost
@@ -21,20 +16,13 @@ import logging
 import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request, Response, status
 from pydantic import BaseModel, Field
-{%- if cookiecutter.database != "none" %}
-from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel.ext.asyncio.session import AsyncSession
-{%- endif %}
 
 from {{ cookiecutter.package_name }}.errors import ErrorDetail
-{%- if cookiecutter.database != "none" %}
-from {{ cookiecutter.package_name }}.models import NO_NUL, Item
-{%- endif %}
+from {{ cookiecutter.package_name }}.examples.job_work import work_for
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +32,8 @@ JobStatus = Literal["pending", "running", "done", "failed"]
 FINISHED = ("done", "failed")
 
 
-Name = Annotated[str, Field(min_length=1, max_length=255{% if cookiecutter.database != "none" %}, **NO_NUL{% endif %})]
+# No NUL character: most storage refuses or mishandles it.
+Name = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[^\x00]*$")]
 
 
 class JobRequest(BaseModel):
@@ -115,30 +104,6 @@ async def run_job(job: Job, work: Callable[[], Awaitable[str]]) -> None:
         raise
     else:
         job.status = "done"
-{%- if cookiecutter.database != "none" %}
-
-
-async def store_names(
-    sessionmaker: async_sessionmaker[AsyncSession], slots: asyncio.Semaphore, names: list[str]
-) -> str:
-    """Store each name as an item, in a session of the job's own.
-
-    The request's session was closed when the response was sent. This one
-    waits for a connection slot in turn, like a request does.
-    """
-    async with slots, sessionmaker() as session:
-        items = [Item(name=name) for name in names]
-        session.add_all(items)
-        await session.commit()
-    return f"stored {len(items)} items: ids " + ", ".join(str(item.id) for item in items)
-{%- else %}
-
-
-async def clean_names(names: list[str]) -> str:
-    """Trim each name and drop repeats, keeping the first of each."""
-    distinct = list(dict.fromkeys(name.strip() for name in names if name.strip()))
-    return f"{len(distinct)} distinct names: " + ", ".join(distinct)
-{%- endif %}
 
 
 SUBMIT_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -156,20 +121,14 @@ async def submit_job(
     request: Request,
     response: Response,
 ) -> Job:
-    """Accept the names, answer 202 at once, and {% if cookiecutter.database != "none" %}store them{% else %}clean them up{% endif %} after the response."""
+    """Accept the names, answer 202 at once, and do the job after the response."""
     try:
         job = jobs.add()
     except JobBoardFullError:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE, "too many jobs in progress, try again later"
         ) from None
-{%- if cookiecutter.database != "none" %}
-    state = request.state
-    work = partial(store_names, state.sessionmaker, state.connection_slots, payload.names)
-    background.add_task(run_job, job, work)
-{%- else %}
-    background.add_task(run_job, job, partial(clean_names, payload.names))
-{%- endif %}
+    background.add_task(run_job, job, work_for(request, payload.names))
     response.headers["Location"] = request.url_for("read_job", job_id=job.id).path
     return job
 

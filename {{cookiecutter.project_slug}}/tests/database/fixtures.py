@@ -1,0 +1,145 @@
+"""The database's fixtures: a fresh database for every test, at the newest migration.
+
+Every test gets a database of its own, so tests run the service's real
+session, commit and rollback code and cannot see each other's rows.
+{%- if cookiecutter.database == "postgresql" %}
+The migrated database is copied for each test (`CREATE DATABASE ...
+TEMPLATE`, milliseconds) on the server of `TEST_DATABASE_URL`, or on a
+throwaway server started from the local binaries; the tests never skip.
+{%- else %}
+The migrated file is copied for each test, into its tmp_path.
+{%- endif %}
+"""
+
+{% if cookiecutter.database == "postgresql" -%}
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.config import Config
+
+from {{ cookiecutter.package_name }}.database.settings import with_async_driver
+from tests import PROJECT_ROOT
+from tests.support.ports import free_port
+from tests.support.postgres import (
+    ClusterUnavailableError,
+    create_database,
+    drop_database,
+    throwaway_cluster,
+    unique_name,
+)
+
+REQUIRED_ENVIRONMENT = {"DATABASE_URL": "postgresql://service:secret@db.internal:5432/service"}
+HOW_TO_PROVIDE_POSTGRESQL = (
+    "These tests need a real PostgreSQL. Either set TEST_DATABASE_URL to a server "
+    "where the role may create databases (postgresql://USER:PASSWORD@HOST:PORT/DBNAME), "
+    "or install the PostgreSQL server binaries (initdb, pg_ctl) so that the tests can "
+    "start a throwaway server themselves."
+)
+
+
+@pytest.fixture(scope="session")
+def database_server() -> Iterator[str]:
+    """URL of a PostgreSQL server on which the tests create and drop their databases."""
+    if url := os.environ.get("TEST_DATABASE_URL"):
+        yield url
+        return
+    try:
+        with throwaway_cluster() as url:
+            yield url
+    except ClusterUnavailableError as exc:
+        pytest.fail(f"{exc}\n{HOW_TO_PROVIDE_POSTGRESQL}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def migrated_database(database_server: str) -> Iterator[str]:
+    """Name of a database at the newest migration: the template of every test's database."""
+    name = unique_name("migrated")
+    migrate(asyncio.run(create_database(database_server, name)))
+    yield name
+    asyncio.run(drop_database(database_server, name))
+
+
+@pytest.fixture
+async def database(database_server: str, migrated_database: str) -> AsyncIterator[str]:
+    """URL of a fresh database at the newest migration, for this test alone."""
+    name = unique_name("test")
+    url = await create_database(database_server, name, template=migrated_database)
+    yield with_async_driver(url)
+    await drop_database(database_server, name)
+
+
+@pytest.fixture
+def unreachable_database_url() -> str:
+    return f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/missing"
+{%- else -%}
+import asyncio
+import shutil
+import threading
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.config import Config
+
+from tests import PROJECT_ROOT
+
+
+def database_url(path: Path) -> str:
+    return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database file at the newest migration: the original of every test's copy."""
+    path = tmp_path_factory.mktemp("migrated") / "migrated.db"
+    migrate(database_url(path))
+    return path
+
+
+@pytest.fixture
+def database(migrated_database: Path, tmp_path: Path) -> str:
+    """URL of a fresh database at the newest migration, for this test alone."""
+    shutil.copyfile(migrated_database, tmp_path / "test.db")
+    return database_url(tmp_path / "test.db")
+
+
+@pytest.fixture
+async def unreachable_database_url(tmp_path: Path) -> AsyncIterator[str]:
+    yield database_url(tmp_path / "no-such-directory" / "service.db")
+    await settle_failed_connections()
+
+
+async def settle_failed_connections() -> None:
+    """Wait until aiosqlite has stopped the connections that failed to open.
+
+    aiosqlite stops such a connection on its worker thread after reporting the
+    failure; if the test's event loop closed first, that thread would fail with
+    "Event loop is closed". Waiting here, inside the loop, removes the race.
+    """
+    for thread in threading.enumerate():
+        if "_connection_worker_thread" in thread.name:
+            await asyncio.to_thread(thread.join, 5)
+{%- endif %}
+
+
+@pytest.fixture
+def database_settings(database: str) -> dict[str, Any]:
+    return {"database_url": database}
+
+
+def alembic_config(url: str) -> Config:
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.attributes["database_url"] = url
+    config.attributes["configure_logger"] = False  # keep pytest's log capture
+    return config
+
+
+def migrate(url: str) -> None:
+    """Bring the database at `url` to the newest migration."""
+    command.upgrade(alembic_config(url), "head")

@@ -1,0 +1,216 @@
+"""Throwaway PostgreSQL servers for the tests, started from the local binaries,
+and databases made and dropped on them.
+
+`initdb` refuses to run as root, so as root the server runs as the `postgres`
+system user (through `runuser`), in a directory that user owns. A server
+listens on 127.0.0.1 only, trusts local connections, and lives for one test
+session (or one test module); it is then deleted.
+"""
+
+import glob
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import asyncpg  # type: ignore[import-untyped]
+
+from .ports import free_port
+
+INITDB_OPTIONS = ["-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"]
+
+
+class ClusterUnavailableError(RuntimeError):
+    """No PostgreSQL server could be started here; the message says why."""
+
+
+@dataclass
+class Cluster:
+    """A PostgreSQL server of the tests' own, which they may stop and start; it keeps its port."""
+
+    directory: Path
+    port: int
+    run_as: list[str]  # the command prefix that runs as the directory's owner
+    pg_ctl: str
+    # Acknowledged commits survive a crash of the server (`stop("immediate")`),
+    # as in production. Off, the server is faster, for tests that never crash it.
+    durable_commits: bool
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    @property
+    def data(self) -> Path:
+        return self.directory / "data"
+
+    @property
+    def log(self) -> Path:
+        return self.directory / "server.log"
+
+    def start(self) -> None:
+        # fsync may stay off even for durable commits: the operating system,
+        # which holds what was written, does not crash in a test.
+        options = (
+            f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 "
+            "-c fsync=off -c full_page_writes=off"
+        )
+        if not self.durable_commits:
+            options += " -c synchronous_commit=off"
+        self._pg_ctl("-l", str(self.log), "-w", "-o", options, "start")
+
+    def stop(self, mode: str = "fast", *, wait: bool = True) -> None:
+        """Stop the server. `smart` without waiting leaves it shutting down, refusing
+        new connections with "the database system is shutting down", until the
+        last client leaves."""
+        self._pg_ctl("-m", mode, "-w" if wait else "-W", "stop")
+
+    def is_running(self) -> bool:
+        status = [*self.run_as, self.pg_ctl, "-D", str(self.data), "status"]
+        return subprocess.run(status, capture_output=True, check=False).returncode == 0
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def _pg_ctl(self, *arguments: str) -> None:
+        command = [*self.run_as, self.pg_ctl, "-D", str(self.data), *arguments]
+        run(command, f"pg_ctl {arguments[-1]}")
+
+
+@contextmanager
+def running_cluster(*, durable_commits: bool = False) -> Iterator[Cluster]:
+    """Create a PostgreSQL server, start it, and delete it at the end, whatever its state."""
+    initdb, pg_ctl = server_binaries()
+    directory, run_as = cluster_directory()
+    cluster = Cluster(directory, free_port(), run_as, pg_ctl, durable_commits)
+    try:
+        run([*run_as, initdb, "-D", str(cluster.data), *INITDB_OPTIONS], "initdb")
+        cluster.start()
+        yield cluster
+    finally:
+        # Whatever state the test left it in: running, stopped or shutting down.
+        immediate_stop = [*run_as, pg_ctl, "-D", str(cluster.data), "-m", "immediate", "-w", "stop"]
+        subprocess.run(immediate_stop, capture_output=True, check=False)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@contextmanager
+def throwaway_cluster() -> Iterator[str]:
+    """Start a PostgreSQL server on 127.0.0.1, yield its URL, then stop and delete it."""
+    with running_cluster() as cluster:
+        yield cluster.url
+
+
+def find_binary(name: str) -> str | None:
+    """`name` from PATH, or from Debian's and Ubuntu's versioned directory."""
+    return shutil.which(name) or next(
+        iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None
+    )
+
+
+def server_binaries() -> tuple[str, str]:
+    """Paths of `initdb` and `pg_ctl`."""
+    initdb, pg_ctl = find_binary("initdb"), find_binary("pg_ctl")
+    if initdb is None or pg_ctl is None:
+        raise ClusterUnavailableError(
+            "the PostgreSQL server binaries (initdb, pg_ctl) are not installed"
+        )
+    return initdb, pg_ctl
+
+
+def cluster_directory() -> tuple[Path, list[str]]:
+    """A new directory for a cluster, and the command prefix that runs as its owner.
+
+    As root, the directory belongs to the `postgres` user and the commands run
+    as that user, since PostgreSQL refuses to run as root.
+    """
+    directory = Path(tempfile.mkdtemp(prefix="pg-test-"))
+    if os.geteuid() != 0:
+        return directory, []
+    try:
+        owner = pwd.getpwnam("postgres")
+    except KeyError:
+        shutil.rmtree(directory)
+        raise ClusterUnavailableError(
+            "running as root, and there is no `postgres` user to run PostgreSQL as"
+        ) from None
+    os.chown(directory, owner.pw_uid, owner.pw_gid)
+    return directory, ["runuser", "-u", "postgres", "--"]
+
+
+def run(command: list[str], what: str) -> None:
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise ClusterUnavailableError(
+            f"{what} failed: {result.stderr.strip() or result.stdout.strip()}"
+        )
+
+
+# ------------------------------------------------------------------ databases
+
+
+def unique_name(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:12]}"
+
+
+def database_url(server_url: str, name: str) -> str:
+    """The URL of database `name` on the server at `server_url`."""
+    return urlsplit(server_url)._replace(path=f"/{name}").geturl()
+
+
+def for_asyncpg(url: str) -> str:
+    """`url` as asyncpg takes it: SQLAlchemy's `postgresql+asyncpg://` is `postgresql://`."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme.split('+')[0]}://{rest}"
+
+
+async def create_database(server_url: str, name: str, template: str | None = None) -> str:
+    """Create database `name`, empty or a copy of `template`; return its URL.
+
+    A copy (`CREATE DATABASE ... TEMPLATE`) takes milliseconds: tests migrate
+    one database once, then copy it for each test.
+    """
+    connection = await asyncpg.connect(for_asyncpg(server_url))
+    try:
+        copy = ""
+        if template is not None:
+            # Since PostgreSQL 15 a copy is written through the WAL by default;
+            # copying the files is three times faster for a database this small.
+            strategy = " STRATEGY FILE_COPY" if connection.get_server_version().major >= 15 else ""
+            copy = f' TEMPLATE "{template}"{strategy}'
+        await connection.execute(f'CREATE DATABASE "{name}"{copy}')
+    finally:
+        await connection.close()
+    return database_url(server_url, name)
+
+
+async def drop_database(server_url: str, name: str) -> None:
+    connection = await asyncpg.connect(for_asyncpg(server_url))
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+@asynccontextmanager
+async def locked_table(database_url: str, table: str) -> AsyncIterator[None]:
+    """Hold an exclusive lock on `table` until the block ends: every query on it
+    waits, holding its pooled connection. A slow query, made to order."""
+    connection = await asyncpg.connect(for_asyncpg(database_url))
+    try:
+        transaction = connection.transaction()
+        await transaction.start()
+        await connection.execute(f'LOCK TABLE "{table}" IN ACCESS EXCLUSIVE MODE')
+        try:
+            yield
+        finally:
+            await transaction.rollback()
+    finally:
+        await connection.close()

@@ -1,0 +1,90 @@
+"""A real HTTP server on 127.0.0.1 for the relay tests, with no mock in between.
+
+It runs uvicorn in a thread of its own, with its own event loop, and records
+what it receives, so tests can check what reached it and how many requests
+it was serving at once.
+
+- `/slow?seconds=S` answers after S seconds;
+- `/status/CODE` answers with that status;
+- `/set-cookie` answers with a `Set-Cookie` header;
+- any other path echoes the raw path, the query string and the `Cookie`
+  header it received, as JSON.
+"""
+
+import asyncio
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import parse_qs
+
+import uvicorn
+from starlette.types import Receive, Scope, Send
+
+from .ports import listening_socket
+from .waiting import wait_until
+
+
+class UpstreamServer:
+    def __init__(self) -> None:
+        self.url = ""  # set while running
+        self.received: list[str] = []  # raw path and query of every request
+        self.in_flight = 0
+        self.peak_in_flight = 0
+
+    def reset(self) -> None:
+        """Forget earlier requests, after those still being worked on are done."""
+        wait_until("the upstream's requests to finish", lambda: not self.in_flight)
+        self.received.clear()
+        self.peak_in_flight = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        assert scope["type"] == "http"
+        path: str = scope["path"]
+        query: bytes = scope["query_string"]
+        self.received.append(scope["raw_path"].decode() + ("?" + query.decode() if query else ""))
+        # Counted from arrival until the answer is ready, and no longer: the
+        # client cannot have the answer (and send its next request) before
+        # this request stops counting.
+        self.in_flight += 1
+        self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        try:
+            status = 200
+            if path == "/slow":
+                await asyncio.sleep(float(parse_qs(query.decode())["seconds"][0]))
+            elif path.startswith("/status/"):
+                status = int(path.removeprefix("/status/"))
+        finally:
+            self.in_flight -= 1
+        cookie = dict(scope["headers"]).get(b"cookie", b"").decode()
+        echo = {"path": scope["raw_path"].decode(), "query": query.decode()}
+        body = json.dumps({**echo, "cookie": cookie} if cookie else echo)
+        headers = [(b"content-type", b"application/json")]
+        if path == "/set-cookie":
+            headers.append((b"set-cookie", b"session=someone-else; Path=/"))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body.encode()})
+
+    @contextmanager
+    def running(self) -> Iterator["UpstreamServer"]:
+        """Serve on a free port of 127.0.0.1 until the block ends; `url` says where."""
+        listener = listening_socket()
+        port = listener.getsockname()[1]
+        config = uvicorn.Config(
+            self, lifespan="off", ws="none", log_level="warning", backlog=1024, loop="asyncio"
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+        thread.start()
+        try:
+            wait_until(
+                "the upstream test server to start", lambda: server.started or not thread.is_alive()
+            )
+            if not server.started:
+                raise RuntimeError("the upstream test server failed to start")
+            self.url = f"http://127.0.0.1:{port}"
+            yield self
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
+            listener.close()
