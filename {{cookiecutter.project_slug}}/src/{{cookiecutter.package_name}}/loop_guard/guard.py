@@ -97,9 +97,15 @@ class LoopBlockGuard:
             if not overdue or (self._sighting and self._sighting.heartbeat == heartbeat):
                 continue
             frame = sys._current_frames().get(loop_thread)
-            if frame is not None and not is_loop_waiting(frame):
+            if frame is None or is_loop_waiting(frame):
+                continue
+            try:
                 route, stack = route_being_served(frame), format_stack(frame)
-                self._sighting = _Sighting(heartbeat, route, stack)
+            except Exception:
+                # The loop thread moved on while its frames were being read
+                # (CPython does not freeze another thread's stack): look again.
+                continue
+            self._sighting = _Sighting(heartbeat, route, stack)
 
     def _report(self, heartbeat: float, held_for: float) -> None:
         sighting = self._sighting
