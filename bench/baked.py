@@ -12,6 +12,7 @@ import importlib.metadata
 import importlib.util
 import json
 import subprocess
+import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,12 +83,16 @@ def check_dependencies(project: BakedProject) -> None:
         )
 
 
-def load_test_helper(project: BakedProject, name: str) -> ModuleType:
-    """A plain-Python helper of the baked tests (e.g. `postgres_cluster`), loaded by path."""
-    path = project.root / "tests" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"baked_{name}", path)
+def load_baked_support(project: BakedProject) -> ModuleType:
+    """The baked tests' helpers (`tests/support`: ports, throwaway PostgreSQL, ...),
+    loaded from the project as the package `baked_support`."""
+    directory = project.root / "tests" / "support"
+    spec = importlib.util.spec_from_file_location(
+        "baked_support", directory / "__init__.py", submodule_search_locations=[str(directory)]
+    )
     if spec is None or spec.loader is None:
-        raise RuntimeError(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+        raise RuntimeError(f"cannot load {directory}")
+    package = importlib.util.module_from_spec(spec)
+    sys.modules["baked_support"] = package
+    spec.loader.exec_module(package)
+    return package

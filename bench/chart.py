@@ -17,16 +17,19 @@ COLORS = {
     "httpx": "#8172b3",
     "baked-bare": "#64b5cd",
     "baked": "#dd8452",
+    "baked-granian": "#f2b880",
+    "naive": "#55a868",
+    "naive-granian": "#8fd19e",
     "sync": "#c44e52",
     "sync-pool40": "#937860",
 }
 STALLED_COLOR = "#b00020"
-BAR_WIDTH = 0.2
+GROUP_WIDTH = 0.85  # of the space between two endpoints, shared by their bars
 
 
 def draw_chart(document: dict[str, Any], path: Path) -> None:
     groups = group_cells(document["cells"])
-    figure, (throughput, latency) = plt.subplots(2, 1, figsize=(13, 8.5), sharex=True)
+    figure, (throughput, latency) = plt.subplots(2, 1, figsize=(15, 8.5), sharex=True)
     draw_panel(throughput, groups, "ok_per_second", "requests/s (median, log scale)")
     draw_panel(latency, groups, "p99_ms", "p99 latency, ms (median, log scale)")
     latency.set_xticks(range(len(groups)), list(groups), fontsize=9)
@@ -36,7 +39,8 @@ def draw_chart(document: dict[str, Any], path: Path) -> None:
     )
     settings = document["settings"]
     figure.suptitle(
-        f"One uvicorn worker per variant; medians of {settings['rounds']} interleaved rounds "
+        "One worker per variant (uvicorn; granian for the -granian ones); "
+        f"medians of {settings['rounds']} interleaved rounds "
         f"of {settings['duration_s']} s ({document['mode']} run)",
         fontsize=11,
     )
@@ -61,13 +65,14 @@ def draw_panel(axes: Axes, groups: dict[str, list[dict[str, Any]]], field: str, 
     axes.grid(axis="y", which="both", alpha=0.3)
     highest = max(cell[field] for cells in groups.values() for cell in cells)
     axes.set_ylim(top=highest * 4)  # room for the value labels
+    bar_width = GROUP_WIDTH / max(len(cells) for cells in groups.values())
     for position, cells in enumerate(groups.values()):
-        offsets = [(i - (len(cells) - 1) / 2) * BAR_WIDTH for i in range(len(cells))]
+        offsets = [(i - (len(cells) - 1) / 2) * bar_width for i in range(len(cells))]
         for offset, cell in zip(offsets, cells, strict=True):
             x = position + offset
             value = cell[field]
             if value > 0:
-                axes.bar(x, value, BAR_WIDTH, color=COLORS[cell["variant"]])
+                axes.bar(x, value, bar_width, color=COLORS[cell["variant"]])
                 axes.text(x, value, short(value), rotation=90, ha="center", va="bottom", fontsize=7)
             if cell["stalled"]:
                 runs = len(cell["runs"]) + (cell["warmup"] is not None)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from load import Errors, RunResult, run_wrk
-from plan import Cell
+from plan import Cell, Endpoint, Variant
 from servers import Servers
 
 
@@ -71,6 +71,19 @@ class CellMeasurement:
             http=sum(run.errors.http for run in self.runs),
             timeouts=sum(run.errors.timeouts for run in self.runs),
         )
+
+
+class Cells:
+    """The measurements of one run, looked up by endpoint, connections and variant."""
+
+    def __init__(self, measurements: list[CellMeasurement]) -> None:
+        self.by_key = {m.cell.key: m for m in measurements}
+
+    def get(self, endpoint: Endpoint, connections: int, variant: Variant) -> CellMeasurement:
+        return self.by_key[Cell(endpoint, connections, variant).key]
+
+    def of_variant(self, variant: Variant) -> list[CellMeasurement]:
+        return [m for m in self.by_key.values() if m.cell.variant == variant]
 
 
 def median_of(values: list[float]) -> float:

@@ -2,18 +2,23 @@
 
 A cell is one variant loaded on one endpoint at one number of connections;
 each round runs every cell once. Connection counts are those of the targets
-(64 and 256) in a full run, and a few in a smoke run.
+(64 and 256) in a full run, and a few in a smoke run. A variant names the
+server it runs under; how each server is started is in servers.py.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+ServerName = Literal["uvicorn", "granian"]
 
 
 @dataclass(frozen=True)
 class Variant:
     name: str
     description: str
-    app: str  # the uvicorn app, `module:attribute`; `{package}` is the baked package
+    app: str  # the ASGI app, `module:attribute`; `{package}` is the baked package
     env: dict[str, str] = field(default_factory=dict)
+    server: ServerName = "uvicorn"
 
 
 @dataclass(frozen=True)
@@ -34,8 +39,18 @@ class Cell:
         return f"{self.endpoint.name}@{self.connections}/{self.variant.name}"
 
 
-# Every variant runs with uvicorn's --no-access-log; the baked service writes
-# its own line per request, so it gets the same treatment: LOG_REQUESTS=false.
+def under_granian(variant: Variant) -> Variant:
+    """The same app and settings, served by granian instead of uvicorn."""
+    return replace(
+        variant,
+        name=f"{variant.name}-granian",
+        description=f"{variant.description}; served by granian",
+        server="granian",
+    )
+
+
+# Every variant runs without an access log; the baked service writes its own
+# line per request, so it gets the same treatment: LOG_REQUESTS=false.
 BAKED = Variant(
     "baked",
     "the baked service, as baked, with its request log off like every access log here",
@@ -64,9 +79,27 @@ SYNC_POOL_40 = Variant(
     "apps.sync_style:app",
     {"SYNC_POOL_SIZE": "40"},
 )
+NAIVE = Variant(
+    "naive",
+    "the naive async peer: the FastAPI and SQLModel tutorials' session dependency, pool 10 + 10",
+    "apps.naive_peer:app",
+)
+# The same server on both sides of a ratio: granian against granian.
+BAKED_GRANIAN = under_granian(BAKED)
+NAIVE_GRANIAN = under_granian(NAIVE)
 STUB = Variant("stub", "the upstream stub itself, loaded directly", "apps.upstream_stub:app")
 
-SERVED_VARIANTS = (BAKED, BAKED_BARE, RAW, HTTPX_RELAY, SYNC, SYNC_POOL_40)
+SERVED_VARIANTS = (
+    BAKED,
+    BAKED_BARE,
+    RAW,
+    HTTPX_RELAY,
+    SYNC,
+    SYNC_POOL_40,
+    NAIVE,
+    BAKED_GRANIAN,
+    NAIVE_GRANIAN,
+)
 
 HEALTH = Endpoint("health", "/health")
 ITEM = Endpoint("item", "/items/{id}", random_item=True)
@@ -96,12 +129,12 @@ def build_cells(concurrency: Concurrency) -> list[Cell]:
     """Every cell of a round, in the order a round runs them, each once."""
     standard, high = concurrency.standard, concurrency.high
     rows: list[tuple[Endpoint, int, tuple[Variant, ...]]] = [
-        (HEALTH, standard, (RAW, BAKED_BARE, BAKED)),
-        (ITEM, standard, (RAW, SYNC, SYNC_POOL_40, BAKED)),
-        (ITEMS, standard, (RAW, SYNC, SYNC_POOL_40, BAKED)),
-        (ITEM, high, (SYNC, SYNC_POOL_40, BAKED)),
-        (UPSTREAM, standard, (RAW, HTTPX_RELAY, SYNC, BAKED)),
-        (UPSTREAM, high, (RAW, HTTPX_RELAY, SYNC, BAKED)),
+        (HEALTH, standard, (RAW, BAKED_BARE, NAIVE, BAKED, NAIVE_GRANIAN, BAKED_GRANIAN)),
+        (ITEM, standard, (RAW, SYNC, SYNC_POOL_40, NAIVE, BAKED, NAIVE_GRANIAN, BAKED_GRANIAN)),
+        (ITEMS, standard, (RAW, SYNC, SYNC_POOL_40, NAIVE, BAKED, NAIVE_GRANIAN, BAKED_GRANIAN)),
+        (ITEM, high, (SYNC, SYNC_POOL_40, BAKED, BAKED_GRANIAN)),
+        (UPSTREAM, standard, (RAW, HTTPX_RELAY, SYNC, BAKED, BAKED_GRANIAN)),
+        (UPSTREAM, high, (RAW, HTTPX_RELAY, SYNC, BAKED, BAKED_GRANIAN)),
         (STUB_CAPACITY, concurrency.stub_check, (STUB,)),
     ]
     cells = [

@@ -14,6 +14,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from comparisons import Comparison
 from measure import CellMeasurement, Schedule
 from plan import SERVED_VARIANTS, STUB, Concurrency
 from targets import TargetResult
@@ -24,6 +25,7 @@ PACKAGES = (
     "starlette",
     "pydantic",
     "uvicorn",
+    "granian",
     "uvloop",
     "httptools",
     "sqlalchemy",
@@ -44,6 +46,7 @@ def results_document(
     upstream_latency_s: float,
     measurements: list[CellMeasurement],
     targets: list[TargetResult],
+    comparisons: list[Comparison],
     environment: dict[str, Any],
 ) -> dict[str, Any]:
     return {
@@ -66,6 +69,7 @@ def results_document(
         "cells": [cell_summary(m) for m in measurements],
         "targets": [target.as_dict() for target in targets],
         "targets_met": sum(target.met for target in targets),
+        "comparisons": [comparison.as_dict() for comparison in comparisons],
     }
 
 
@@ -126,6 +130,23 @@ def targets_table(document: dict[str, Any]) -> str:
         rows.append(
             f"| {target['endpoint']} | {target['measure']} | {value} | {target['target']} "
             f"| {verdict} | {target['detail']} |"
+        )
+    return "\n".join(rows)
+
+
+def comparisons_table(document: dict[str, Any]) -> str:
+    rows = [
+        "| endpoint | ratio | req/s | p99 | from |",
+        "|---|---|---:|---:|---|",
+    ]
+    for comparison in document["comparisons"]:
+        throughput, p99 = (
+            "n/a" if comparison[field] is None else f"{comparison[field]:.2f}"
+            for field in ("throughput", "p99")
+        )
+        rows.append(
+            f"| {comparison['endpoint']} | {comparison['measure']} | {throughput} | {p99} "
+            f"| {comparison['detail']} |"
         )
     return "\n".join(rows)
 

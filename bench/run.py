@@ -6,6 +6,7 @@
 #     "asyncpg>=0.30",
 #     "cookiecutter>=2.6",
 #     "fastapi>=0.120",
+#     "granian>=2.8",
 #     "httpx>=0.28",
 #     "httpx-aiohttp>=0.1.8",
 #     "matplotlib>=3.9",
@@ -29,12 +30,14 @@
 
 The full run bakes the template with its default answers, starts a throwaway
 PostgreSQL, migrates and seeds it, serves the baked service and every
-baseline with uvicorn, loads them with wrk, and writes `results/latest.json`,
+baseline with uvicorn (and the baked service and the naive peer with granian
+too), loads them with wrk, and writes `results/latest.json`,
 `results/latest.png` and the tables of BENCHMARKS.md. See BENCHMARKS.md.
 """
 
 import argparse
 import asyncio
+import importlib
 import sys
 import tempfile
 import time
@@ -46,16 +49,18 @@ from baked import (
     TEMPLATE,
     bake_default_project,
     check_dependencies,
-    load_test_helper,
+    load_baked_support,
     template_revision,
 )
 from chart import draw_chart
-from database import prepare_database, server_version
+from comparisons import server_comparisons
+from database import MAX_CONNECTIONS, prepare_database, server_version
 from load import ensure_wrk
 from measure import Schedule, measure
 from plan import FULL, SERVED_VARIANTS, SMOKE, STUB, Concurrency, build_cells
 from report import (
     cells_table,
+    comparisons_table,
     describe_environment,
     replace_between_markers,
     results_document,
@@ -86,8 +91,10 @@ def run_benchmark(
         project = bake_default_project(template, Path(workdir))
         check_dependencies(project)
         progress(f"baked {project.root.name}; starting PostgreSQL")
-        cluster = load_test_helper(project, "postgres_cluster")
-        with cluster.throwaway_cluster() as server_url:
+        support = load_baked_support(project)
+        postgres_helper = importlib.import_module(f"{support.__name__}.postgres")
+        with postgres_helper.running_cluster(max_connections=MAX_CONNECTIONS) as cluster:
+            server_url = cluster.url
             database_url = prepare_database(server_url, project, schedule.item_count)
             progress(f"migrated and seeded {schedule.item_count} items; starting the servers")
             environment = Environment(
@@ -115,6 +122,7 @@ def run_benchmark(
         upstream_latency_s=UPSTREAM_LATENCY_S,
         measurements=measurements,
         targets=targets,
+        comparisons=server_comparisons(measurements),
         environment=describe_environment(postgres) | {"template": template_revision(template)},
     )
 
@@ -122,7 +130,8 @@ def run_benchmark(
 def publish(document: dict[str, Any], results_dir: Path, stem: str) -> None:
     write_json(document, results_dir / f"{stem}.json")
     draw_chart(document, results_dir / f"{stem}.png")
-    print(f"\n{targets_table(document)}\n\n{cells_table(document)}\n")
+    print(f"\n{targets_table(document)}\n\n{comparisons_table(document)}\n")
+    print(f"{cells_table(document)}\n")
     met, total = document["targets_met"], len(document["targets"])
     print(f"{met} of {total} targets met; results in {results_dir / stem}.json and .png")
 
@@ -136,7 +145,11 @@ def update_benchmarks_md(document: dict[str, Any], elapsed_s: float) -> None:
         f"{environment['cpus']} CPUs, Python {environment['python']}, "
         f"PostgreSQL {environment['postgresql']}, {environment['wrk']}; {packages}."
     )
-    content = f"{header}\n\n{targets_table(document)}\n\nEvery cell:\n\n{cells_table(document)}"
+    content = (
+        f"{header}\n\n{targets_table(document)}\n\n"
+        f"Reported, with no target: what the server alone changes.\n\n{comparisons_table(document)}"
+        f"\n\nEvery cell:\n\n{cells_table(document)}"
+    )
     replace_between_markers(BENCHMARKS_MD, "results", content)
 
 

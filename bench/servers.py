@@ -1,8 +1,8 @@
-"""Serve each variant with uvicorn in a process of its own, on 127.0.0.1.
+"""Serve each variant in a process of its own, on 127.0.0.1, with uvicorn or granian.
 
-Every variant gets the same server and flags: one worker, uvloop, httptools,
-no access log. Output goes to a log file per server, never to a pipe that
-could fill up and block a server mid-run.
+Both servers get the settings that matter here: one worker, uvloop, HTTP/1.1
+only, no access log. Output goes to a log file per server, never to a pipe
+that could fill up and block a server mid-run.
 """
 
 import os
@@ -16,10 +16,29 @@ from pathlib import Path
 
 import httpx
 
-from plan import Variant
+from cpu_time import process_tree_cpu_seconds
+from plan import ServerName, Variant
 
 BENCH = Path(__file__).resolve().parent
-UVICORN_FLAGS = ("--workers", "1", "--loop", "uvloop", "--http", "httptools", "--no-access-log")
+SERVER_FLAGS: dict[ServerName, tuple[str, ...]] = {
+    "uvicorn": ("--workers", "1", "--loop", "uvloop", "--http", "httptools", "--no-access-log"),
+    # granian's counterparts. Its one worker is a child of a supervisor process.
+    # Beside the worker's Python thread, which runs the event loop and the app,
+    # Rust runtime threads own the sockets and parse HTTP (uvicorn does that on
+    # its event loop). One is the fewest granian allows, and the fair count on
+    # two cores shared with wrk and PostgreSQL; CPU ms/req. counts every thread.
+    # Two threads, or the single-threaded runtime instead of the multi-threaded
+    # one granian picks for ASGI, measured the same within the noise here.
+    # `--http 1`: HTTP/1.1 only, like httptools, without HTTP/2 detection.
+    "granian": (
+        "--interface", "asgi",
+        "--workers", "1",
+        "--runtime-threads", "1",
+        "--loop", "uvloop",
+        "--http", "1",
+        "--no-access-log",
+    ),
+}  # fmt: skip
 START_TIMEOUT_SECONDS = 60
 STOP_TIMEOUT_SECONDS = 5
 
@@ -66,14 +85,15 @@ def launch(variant: Variant, environment: Environment, port: int) -> Server:
     """Start the server; `wait_until_serving` tells when it answers."""
     app = variant.app.format(package=environment.baked_package)
     log = environment.workdir / f"{variant.name}.log"
-    command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
+    address = ("--host", "127.0.0.1", "--port", str(port))
     with log.open("ab") as output:
         process = subprocess.Popen(
-            [*command, *UVICORN_FLAGS],
+            [sys.executable, "-m", variant.server, app, *address, *SERVER_FLAGS[variant.server]],
             cwd=environment.workdir,
             env=environment.for_variant(variant),
             stdout=output,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # a group of its own, so that a kill reaches its workers
         )
     return Server(variant=variant, url=f"http://127.0.0.1:{port}", process=process, log=log)
 
@@ -95,26 +115,19 @@ def wait_until_serving(server: Server, probe_path: str = "/health") -> None:
 
 
 def stop(server: Server) -> None:
-    """SIGTERM, and SIGKILL for a server that does not stop (a stalled one may not)."""
+    """SIGTERM, and SIGKILL for a server that does not stop (a stalled one may not).
+
+    SIGTERM goes to the server alone, which stops its own workers; SIGKILL goes
+    to its whole process group, so that no worker is left holding the port.
+    """
     if server.process.poll() is not None:
         return
     server.process.send_signal(signal.SIGTERM)
     try:
         server.process.wait(timeout=STOP_TIMEOUT_SECONDS)
     except subprocess.TimeoutExpired:
-        server.process.kill()
+        os.killpg(server.process.pid, signal.SIGKILL)
         server.process.wait()
-
-
-def process_cpu_seconds(pid: int) -> float | None:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    # Fields after the command name, which is in parentheses and may hold spaces.
-    fields = stat.rsplit(")", 1)[1].split()
-    user_ticks, system_ticks = int(fields[11]), int(fields[12])
-    return (user_ticks + system_ticks) / os.sysconf("SC_CLK_TCK")
 
 
 def log_tail(server: Server, lines: int = 30) -> str:
@@ -147,8 +160,8 @@ class Servers:
             wait_until_serving(server)
 
     def cpu_seconds(self, variant: Variant) -> float | None:
-        """User and system CPU time the variant's server has used so far (Linux)."""
-        return process_cpu_seconds(self.running[variant.name].process.pid)
+        """CPU time the variant's server, its workers included, has used so far (Linux)."""
+        return process_tree_cpu_seconds(self.running[variant.name].process.pid)
 
     def restart(self, variant: Variant) -> None:
         stop(self.running.pop(variant.name))

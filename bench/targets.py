@@ -9,13 +9,14 @@ import operator
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from measure import CellMeasurement
+from measure import CellMeasurement, Cells
 from plan import (
     BAKED,
     BAKED_BARE,
     HEALTH,
     ITEM,
     ITEMS,
+    NAIVE,
     RAW,
     STUB,
     STUB_CAPACITY,
@@ -49,19 +50,6 @@ class TargetResult:
             "met": self.met,
             "detail": self.detail,
         }
-
-
-class Cells:
-    """The measurements of one run, looked up by endpoint, connections and variant."""
-
-    def __init__(self, measurements: list[CellMeasurement]) -> None:
-        self.by_key = {m.cell.key: m for m in measurements}
-
-    def get(self, endpoint: Endpoint, connections: int, variant: Variant) -> CellMeasurement:
-        return self.by_key[f"{endpoint.name}@{connections}/{variant.name}"]
-
-    def of_variant(self, variant: Variant) -> list[CellMeasurement]:
-        return [m for m in self.by_key.values() if m.cell.variant == variant]
 
 
 def compare(
@@ -121,9 +109,12 @@ def evaluate(
     return [
         throughput_ratio(cells, HEALTH, standard, RAW, 0.4, "bare Starlette"),
         throughput_ratio(cells, HEALTH, standard, BAKED_BARE, 0.9, "baked without its middleware"),
-        throughput_ratio(cells, ITEM, standard, RAW, 0.22, "Starlette + raw asyncpg"),
+        throughput_ratio(cells, HEALTH, standard, NAIVE, 0.9, "naive async peer"),
+        throughput_ratio(cells, ITEM, standard, RAW, 0.17, "Starlette + raw asyncpg"),
+        throughput_ratio(cells, ITEM, standard, NAIVE, 1.0, "naive async peer"),
         throughput_ratio(cells, ITEM, standard, SYNC_POOL_40, 1.4, "sync style, 40-conn. pool"),
         throughput_ratio(cells, ITEMS, standard, RAW, 0.18, "Starlette + raw asyncpg"),
+        throughput_ratio(cells, ITEMS, standard, NAIVE, 1.0, "naive async peer"),
         throughput_ratio(cells, ITEMS, standard, SYNC_POOL_40, 1.4, "sync style, 40-conn. pool"),
         compare(
             f"{UPSTREAM.path}, {standard} conn.",

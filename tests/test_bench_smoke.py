@@ -15,7 +15,18 @@ from pathlib import Path
 from typing import Any
 
 TEMPLATE = Path(__file__).resolve().parents[1]
-EXPECTED_VARIANTS = {"baked", "baked-bare", "raw", "httpx", "sync", "sync-pool40", "stub"}
+EXPECTED_VARIANTS = {
+    "baked",
+    "baked-bare",
+    "baked-granian",
+    "naive",
+    "naive-granian",
+    "raw",
+    "httpx",
+    "sync",
+    "sync-pool40",
+    "stub",
+}
 
 
 def run_smoke(results_dir: Path) -> dict[str, Any]:

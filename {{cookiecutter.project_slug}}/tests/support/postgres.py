@@ -41,7 +41,8 @@ class Cluster:
     pg_ctl: str
     # Acknowledged commits survive a crash of the server (`stop("immediate")`),
     # as in production. Off, the server is faster, for tests that never crash it.
-    durable_commits: bool
+    durable_commits: bool = False
+    max_connections: int = 100  # PostgreSQL's default
 
     @property
     def url(self) -> str:
@@ -60,7 +61,7 @@ class Cluster:
         # which holds what was written, does not crash in a test.
         options = (
             f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 "
-            "-c fsync=off -c full_page_writes=off"
+            f"-c fsync=off -c full_page_writes=off -c max_connections={self.max_connections:d}"
         )
         if not self.durable_commits:
             options += " -c synchronous_commit=off"
@@ -85,11 +86,13 @@ class Cluster:
 
 
 @contextmanager
-def running_cluster(*, durable_commits: bool = False) -> Iterator[Cluster]:
+def running_cluster(
+    *, durable_commits: bool = False, max_connections: int = 100
+) -> Iterator[Cluster]:
     """Create a PostgreSQL server, start it, and delete it at the end, whatever its state."""
     initdb, pg_ctl = server_binaries()
     directory, run_as = cluster_directory()
-    cluster = Cluster(directory, free_port(), run_as, pg_ctl, durable_commits)
+    cluster = Cluster(directory, free_port(), run_as, pg_ctl, durable_commits, max_connections)
     try:
         run([*run_as, initdb, "-D", str(cluster.data), *INITDB_OPTIONS], "initdb")
         cluster.start()
