@@ -3,14 +3,19 @@
 import ast
 import json
 import re
+import subprocess
 import tomllib
 from pathlib import Path
 
-from tests.conftest import PROJECT_TEMPLATE, Bake
+from tests.conftest import PROJECT_TEMPLATE, TEMPLATE, Bake
 from tests.options import Options
 
 # Jinja left in a file; GitHub's own `${{ ... }}` expressions are meant to stay.
 UNRENDERED = re.compile(r"(?<!\$){{|{%|{#|cookiecutter\.(?!json\b)")
+# What tools leave behind in a working tree: never part of the template.
+CACHE_DIRECTORY = re.compile(
+    r"(^|/)(\.schemathesis|\.hypothesis|\.pytest_cache|\.mypy_cache|\.ruff_cache|__pycache__)/"
+)
 
 
 def text_files(project: Path) -> list[Path]:
@@ -74,3 +79,20 @@ def test_every_path_in_the_feature_manifest_exists_in_the_template() -> None:
     ]
     assert manifest, "the manifest lists no feature"
     assert missing == []
+
+
+def test_the_readme_says_what_the_service_does_once(bake: Bake, options: Options) -> None:
+    readme = (bake(options) / "README.md").read_text(encoding="utf-8")
+    # The default description, and its words in other sentences.
+    assert readme.count("An async FastAPI service.") == 1
+    assert readme.lower().count("an async fastapi service") == 1
+
+
+def test_the_template_repository_holds_no_tool_cache() -> None:
+    tracked = subprocess.run(
+        ["git", "-C", str(TEMPLATE), "ls-files"], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    caches = [path for path in tracked if CACHE_DIRECTORY.search(path)]
+
+    assert tracked, "not a git checkout"
+    assert caches == []
