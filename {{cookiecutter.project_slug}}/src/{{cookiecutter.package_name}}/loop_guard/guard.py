@@ -1,49 +1,52 @@
-"""The guard: notices when something holds the event loop, and says where.
+"""The guard: notices when something holds the event loop, says where, and says why.
 
 Every request shares one event loop, so a blocking call inside `async def`
 (`time.sleep`, `requests`, a synchronous driver, heavy computation) freezes all
 of them, and nothing else reports it. The guard has two parts:
 
 - a heartbeat task on the loop that sleeps a few milliseconds at a time and
-  measures how late it wakes up: lateness beyond the threshold is a block;
+  measures how late it wakes up;
 - a watchdog thread that, while the heartbeat is overdue, looks at the loop
-  thread's stack: it finds the request being served and where the code is.
+  thread: its Python stack (which request, which line) and what the kernel
+  says it is doing (causes.py).
 
-A block is reported (a warning with the route and the stack, and a count)
-only when the watchdog saw the loop running code. Time the loop thread spent
-waiting for a CPU, on a busy machine, is not counted as blocking. Serving a
+A late heartbeat is split into its causes: time in garbage collection, time
+the loop thread waited for a CPU, time it was stalled in the kernel or
+waited for a lock another thread held, and the rest, when the watchdog saw
+the loop running code. Only that rest, when it reaches the threshold, is a
+**block**: a warning naming the route and the stack, which fails the tests.
+A late heartbeat explained by the other causes is a **pause**, logged as such
+(`<package>.loop_guard.pauses`) and never blamed on a route. Serving a
 request costs nothing extra: the guard never touches the request path.
 """
 
 import asyncio
 import contextlib
-import logging
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from {{ cookiecutter.package_name }}.loop_guard.causes import (
+    CollectionTimer,
+    Moment,
+    cpu_wait,
+    thread_activity,
+)
+from {{ cookiecutter.package_name }}.loop_guard.reports import LoopBlock, LoopPause, report_block, report_pause
 from {{ cookiecutter.package_name }}.loop_guard.stack import format_stack, is_loop_waiting, route_being_served
 
-# The package's logger: every warning of the guard comes from `<package>.loop_guard`.
-logger = logging.getLogger(__package__)
 
-SCHEDSTAT = "/proc/thread-self/schedstat"  # Linux: CPU time, then time waiting for a CPU
+@dataclass
+class _Watch:
+    """What the watchdog saw of the loop thread while one heartbeat was overdue."""
 
-
-@dataclass(frozen=True)
-class LoopBlock:
-    route: str  # e.g. "GET /items/{item_id}", or "outside any request"
-    stack: str  # where the loop thread was, innermost frame last
-    held_for: float  # seconds
-
-
-@dataclass(frozen=True)
-class _Sighting:
-    heartbeat: float  # the heartbeat that was overdue when the loop was seen
-    route: str
-    stack: str
+    heartbeat: float
+    seen: Counter[str] = field(default_factory=Counter)  # activity -> times seen
+    route: str = ""  # and where, the first time it saw code running
+    stack: str = ""
 
 
 class LoopBlockGuard:
@@ -51,82 +54,85 @@ class LoopBlockGuard:
         """`threshold`: seconds the loop may be held before it counts as blocked."""
         self.threshold = threshold
         self.blocks: list[LoopBlock] = []
+        self.pauses: list[LoopPause] = []
         self._interval = min(threshold / 4, 0.02)
-        self._heartbeat = time.monotonic()
-        self._cpu_wait_at_heartbeat = cpu_wait()
-        self._sighting: _Sighting | None = None
+        self._collections = CollectionTimer()
+        self._heartbeat = self._now()
+        self._watch: _Watch | None = None
         self._stopped = threading.Event()
 
     @contextlib.asynccontextmanager
     async def watching(self) -> AsyncIterator["LoopBlockGuard"]:
         """Watch the running loop until the block ends."""
+        self._collections.install()
         beating = asyncio.create_task(self._beat())
+        loop_thread = (threading.get_ident(), threading.get_native_id())
         watchdog = threading.Thread(
-            target=self._watch, args=(threading.get_ident(),), name="loop-block-guard", daemon=True
+            target=self._watch_loop, args=loop_thread, name="loop-block-guard", daemon=True
         )
         watchdog.start()
         try:
             yield self
         finally:
             # A block that ended just now has not been reported by the heartbeat yet.
-            self._check(self._heartbeat, self._cpu_wait_at_heartbeat)
+            self._check(self._heartbeat)
             self._stopped.set()
             beating.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await beating
             await asyncio.to_thread(watchdog.join)
+            self._collections.remove()
+
+    def _now(self) -> Moment:
+        return Moment(time.monotonic(), cpu_wait(), self._collections.seconds)
 
     async def _beat(self) -> None:
         while True:
-            self._heartbeat = heartbeat = time.monotonic()
-            self._cpu_wait_at_heartbeat = cpu_wait_at_heartbeat = cpu_wait()
+            self._heartbeat = heartbeat = self._now()
             await asyncio.sleep(self._interval)
-            self._check(heartbeat, cpu_wait_at_heartbeat)
+            self._check(heartbeat)
 
-    def _check(self, heartbeat: float, cpu_wait_at_heartbeat: float) -> None:
-        """Report a block when the loop came back later than the threshold allows."""
-        late = time.monotonic() - heartbeat - self._interval
-        held_for = late - (cpu_wait() - cpu_wait_at_heartbeat)
-        if held_for >= self.threshold:
-            self._report(heartbeat, held_for)
+    def _check(self, heartbeat: Moment) -> None:
+        """Split a heartbeat that came back too late into its causes, and report it."""
+        now = self._now()
+        late = now.wall - heartbeat.wall - self._interval
+        if late < self.threshold:
+            return
+        watch = self._watch if self._watch and self._watch.heartbeat == heartbeat.wall else None
+        self._watch = None  # one report per late heartbeat
+        seen = watch.seen if watch else Counter[str]()
+        causes = {
+            "garbage collection": now.collecting - heartbeat.collecting,
+            "waiting for a CPU": now.cpu_wait - heartbeat.cpu_wait,
+            "stalled in the kernel": seen["stalled"] * self._interval,
+            "waiting for a lock": seen["waiting for a lock"] * self._interval,
+        }
+        held_for = late - sum(causes.values())
+        if watch and seen["running code"] and held_for >= self.threshold:
+            self.blocks.append(report_block(LoopBlock(watch.route, watch.stack, held_for)))
+        else:
+            causes["unexplained"] = max(held_for, 0.0)
+            self.pauses.append(
+                report_pause(LoopPause(late, {k: v for k, v in causes.items() if v}))
+            )
 
-    def _watch(self, loop_thread: int) -> None:
+    def _watch_loop(self, loop_thread: int, loop_native_id: int) -> None:
         while not self._stopped.wait(self._interval):
-            heartbeat = self._heartbeat
-            overdue = time.monotonic() - heartbeat - self._interval >= self.threshold / 2
-            if not overdue or (self._sighting and self._sighting.heartbeat == heartbeat):
+            heartbeat = self._heartbeat.wall
+            if time.monotonic() - heartbeat - self._interval < self.threshold / 2:
                 continue
             frame = sys._current_frames().get(loop_thread)
             if frame is None or is_loop_waiting(frame):
                 continue
-            try:
-                route, stack = route_being_served(frame), format_stack(frame)
-            except Exception:
-                # The loop thread moved on while its frames were being read
-                # (CPython does not freeze another thread's stack): look again.
-                continue
-            self._sighting = _Sighting(heartbeat, route, stack)
-
-    def _report(self, heartbeat: float, held_for: float) -> None:
-        sighting = self._sighting
-        if sighting is None or sighting.heartbeat != heartbeat:
-            return  # the loop was never seen running code: it waited, it was not blocked
-        self._sighting = None  # one report per block
-        block = LoopBlock(sighting.route, sighting.stack, held_for)
-        self.blocks.append(block)
-        logger.warning(
-            "event loop blocked for %.0f ms by %s; move blocking work to "
-            "asyncio.to_thread or a process pool. The loop was here:\n%s",
-            held_for * 1000,
-            block.route,
-            block.stack,
-        )
-
-
-def cpu_wait() -> float:
-    """Seconds the calling thread has spent ready to run but waiting for a CPU."""
-    try:
-        with open(SCHEDSTAT, "rb") as schedstat:
-            return int(schedstat.read().split()[1]) / 1e9
-    except (OSError, IndexError, ValueError):  # not Linux: count every delay
-        return 0.0
+            if self._watch is None or self._watch.heartbeat != heartbeat:
+                self._watch = _Watch(heartbeat)
+            watch = self._watch
+            activity = thread_activity(loop_native_id)
+            watch.seen[activity] += 1
+            if activity == "running code" and not watch.stack:
+                try:
+                    watch.route, watch.stack = route_being_served(frame), format_stack(frame)
+                except Exception:
+                    # The loop thread moved on while its frames were being read
+                    # (CPython does not freeze another thread's stack): look again.
+                    watch.seen[activity] -= 1

@@ -1,0 +1,77 @@
+"""What else can hold the event loop besides the code: the collector, the scheduler, the kernel.
+
+The guard subtracts these from a late heartbeat before it calls it a block:
+a team's code is not to blame for a garbage collection, for a busy machine
+that left the loop thread waiting for a CPU, or for a thread stuck in the
+kernel on a disk read or a page fault.
+"""
+
+import gc
+import time
+from dataclasses import dataclass
+from typing import Any
+
+# The loop thread's state, seen from another thread (Linux; elsewhere nothing is known).
+TASK = "/proc/self/task/{tid}/"
+
+
+class CollectionTimer:
+    """Seconds spent in garbage collection, by any thread, since it was installed."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._started = 0.0
+
+    def __call__(self, phase: str, _info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._started
+
+    def install(self) -> None:
+        gc.callbacks.append(self)
+
+    def remove(self) -> None:
+        gc.callbacks.remove(self)
+
+
+@dataclass(frozen=True)
+class Moment:
+    """The clocks the guard compares between two heartbeats."""
+
+    wall: float  # time.monotonic()
+    cpu_wait: float  # seconds the loop thread was ready to run but had no CPU
+    collecting: float  # seconds of garbage collection, CollectionTimer's total
+
+
+def cpu_wait() -> float:
+    """Seconds the calling thread has spent ready to run but waiting for a CPU (Linux)."""
+    try:
+        with open("/proc/thread-self/schedstat", "rb") as schedstat:
+            return int(schedstat.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):  # not Linux: count every delay
+        return 0.0
+
+
+def thread_activity(tid: int) -> str:
+    """What thread `tid` is doing, as far as the kernel says.
+
+    - "stalled": in uninterruptible sleep: a disk read, a page fault, memory
+      being reclaimed;
+    - "waiting for a lock": asleep on a futex, which is how a thread waits
+      for the interpreter lock that another thread holds (or for any lock);
+    - "running code": on a CPU, or asleep in any other call (`time.sleep`, a
+      blocking socket): what a blocking route looks like.
+    """
+    try:
+        with open(TASK.format(tid=tid) + "stat", "rb") as stat:
+            state = stat.read().rsplit(b")", 1)[1].split()[0]
+        with open(TASK.format(tid=tid) + "wchan", "rb") as wchan:
+            waits_in = wchan.read()
+    except (OSError, IndexError):
+        return "running code"
+    if state == b"D":
+        return "stalled"
+    if state == b"S" and b"futex" in waits_in:
+        return "waiting for a lock"
+    return "running code"
