@@ -15,6 +15,7 @@ The migrated file is copied for each test, into its tmp_path.
 import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
+from contextlib import ExitStack, suppress
 from typing import Any
 
 import pytest
@@ -39,6 +40,28 @@ HOW_TO_PROVIDE_POSTGRESQL = (
     "or install the PostgreSQL server binaries (initdb, pg_ctl) so that the tests can "
     "start a throwaway server themselves."
 )
+SERVER_OF_THE_RUN = pytest.StashKey[ExitStack]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Start one throwaway server for the whole run, unless TEST_DATABASE_URL names one.
+
+    It starts in the process that runs pytest, before pytest-xdist starts its
+    workers, which inherit its URL in TEST_DATABASE_URL: every worker uses the
+    one server, and each test still gets a database of its own.
+    """
+    if os.environ.get("TEST_DATABASE_URL") or hasattr(config, "workerinput"):
+        return
+    servers = ExitStack()
+    with suppress(ClusterUnavailableError):  # the fixture below says why
+        os.environ["TEST_DATABASE_URL"] = servers.enter_context(throwaway_cluster())
+        config.stash[SERVER_OF_THE_RUN] = servers
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if servers := config.stash.get(SERVER_OF_THE_RUN, None):
+        os.environ.pop("TEST_DATABASE_URL", None)
+        servers.close()
 
 
 @pytest.fixture(scope="session")
