@@ -174,7 +174,7 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     mode.add_argument(
         "--time-to-green",
         action="store_true",
-        help="time a bake and its test suite with a cold and a warm uv cache",
+        help="time a bake and its test suite with a cold uv cache, then five times warm",
     )
     parser.add_argument(
         "--results-dir", type=Path, default=RESULTS, help="where the JSON and the chart go"
