@@ -35,7 +35,7 @@ from {{ cookiecutter.package_name }}.examples.settings import ExamplesSettings
 
 logger = logging.getLogger(__name__)
 
-router = APIRouter()
+router = APIRouter(prefix="/examples", tags=["examples"])
 
 Result = TypeVar("Result")
 

@@ -36,7 +36,7 @@ from {{ cookiecutter.package_name }}.examples.settings import ExamplesSettings
 from {{ cookiecutter.package_name }}.upstream.client import Upstream, UpstreamDep
 from {{ cookiecutter.package_name }}.upstream.relay import build_upstream_url, relay_to_upstream
 
-router = APIRouter()
+router = APIRouter(prefix="/examples", tags=["examples"])
 
 # Calls one request may fan out to.
 MAX_PATHS = 10

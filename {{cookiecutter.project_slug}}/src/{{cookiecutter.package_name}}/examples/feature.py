@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from {{ cookiecutter.package_name }}.examples.cpu import open_worker_pool
 from {{ cookiecutter.package_name }}.examples.jobs import JobBoard
 from {{ cookiecutter.package_name }}.examples.rooms import Rooms
-from {{ cookiecutter.package_name }}.examples.router import examples_router
+from {{ cookiecutter.package_name }}.examples.router import EXAMPLE_ROUTERS
 from {{ cookiecutter.package_name }}.examples.settings import ExamplesSettings
 from {{ cookiecutter.package_name }}.feature import Feature, State
 
@@ -28,4 +28,4 @@ async def open_examples(settings: ExamplesSettings) -> AsyncIterator[State]:
         }
 
 
-FEATURE = Feature(name="examples", lifespan=open_examples, routers=(examples_router,))
+FEATURE = Feature(name="examples", lifespan=open_examples, routers=EXAMPLE_ROUTERS)

@@ -26,7 +26,7 @@ from {{ cookiecutter.package_name }}.examples.job_work import work_for
 
 logger = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/jobs")
+router = APIRouter(prefix="/examples/jobs", tags=["examples"])
 
 JobStatus = Literal["pending", "running", "done", "failed"]
 FINISHED = ("done", "failed")

@@ -34,7 +34,7 @@ from fastapi import APIRouter, Path, WebSocket, WebSocketDisconnect, status
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.types import Message
 
-router = APIRouter(prefix="/rooms")
+router = APIRouter(prefix="/examples/rooms", tags=["examples"])
 
 # Messages waiting to be sent to one client; a client this far behind is dropped.
 OUTBOX_SIZE = 100
