@@ -1,6 +1,8 @@
 """Fixtures of the template's tests: baked projects, a shared PostgreSQL, a command runner."""
 
+import fnmatch
 import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -17,6 +19,24 @@ TEMPLATE = Path(__file__).resolve().parents[1]
 PROJECT_TEMPLATE = TEMPLATE / "{{cookiecutter.project_slug}}"
 
 Bake = Callable[[Options], Path]
+
+# What cookiecutter copies as it is (`_copy_without_render`): the API docs'
+# assets, vendored Swagger UI and ReDoc among them, the same bytes in every
+# combination. Minified third-party code may hold `{{`, the word "examples"
+# or something shaped like a token, so the checks of the template's own text
+# leave these files out; test_bake.py checks they arrive unchanged.
+COPIED_VERBATIM: list[str] = json.loads((TEMPLATE / "cookiecutter.json").read_text())[
+    "_copy_without_render"
+]
+
+
+def is_copied_verbatim(relative: Path) -> bool:
+    """Whether a baked file, by its path in the project, is one the template copies as it is."""
+    return any(
+        fnmatch.fnmatch(str(path), pattern)
+        for path in (relative, *relative.parents)
+        for pattern in COPIED_VERBATIM
+    )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -7,7 +7,7 @@ import subprocess
 import tomllib
 from pathlib import Path
 
-from tests.conftest import PROJECT_TEMPLATE, TEMPLATE, Bake
+from tests.conftest import PROJECT_TEMPLATE, TEMPLATE, Bake, is_copied_verbatim
 from tests.options import Options
 
 # Jinja left in a file; GitHub's own `${{ ... }}` expressions are meant to stay.
@@ -30,11 +30,29 @@ def test_the_combination_bakes_without_leftover_template_syntax(
     leftovers = [
         f"{path.relative_to(project)}: {match.group()}"
         for path in text_files(project)
+        if not is_copied_verbatim(path.relative_to(project))
         for match in [UNRENDERED.search(path.read_text(encoding="utf-8"))]
         if match
     ]
     assert leftovers == []
     assert not (project / "features.toml").exists()
+
+
+def test_the_files_copied_without_rendering_arrive_byte_for_byte(
+    bake: Bake, options: Options
+) -> None:
+    project = bake(options)
+    template_package = PROJECT_TEMPLATE / "src" / "{{cookiecutter.package_name}}"
+
+    copied = [
+        path.relative_to(project)
+        for path in text_files(project)
+        if is_copied_verbatim(path.relative_to(project))
+    ]
+    assert copied, "the API docs' assets are missing"
+    for relative in copied:
+        source = template_package / relative.relative_to("src/my_service")
+        assert (project / relative).read_bytes() == source.read_bytes(), relative
 
 
 def test_every_python_toml_and_json_file_parses(bake: Bake, options: Options) -> None:

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.conftest import Bake, assert_succeeded, installed_tool, run
+from tests.conftest import Bake, assert_succeeded, installed_tool, is_copied_verbatim, run
 from tests.options import Options
 
 pytestmark = pytest.mark.with_kubernetes
@@ -119,10 +119,13 @@ def test_no_secret_ships_and_env_files_stay_out_of_git_and_images(
     assert not (project / ".env").exists()
     assert ".env" in (project / ".gitignore").read_text(encoding="utf-8").splitlines()
     assert ".env" in (project / ".dockerignore").read_text(encoding="utf-8").splitlines()
+    # Minified third-party code copied as it is has `token: "..."` in it.
     found = [
         str(path.relative_to(project))
         for path in project.rglob("*")
-        if path.is_file() and SECRET_LOOKING.search(path.read_text(encoding="utf-8"))
+        if path.is_file()
+        and not is_copied_verbatim(path.relative_to(project))
+        and SECRET_LOOKING.search(path.read_text(encoding="utf-8"))
     ]
     assert found == []
 

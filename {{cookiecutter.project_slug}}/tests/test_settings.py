@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 
+from {{ cookiecutter.package_name }}.api_docs.assets import MEDIA_TYPES
 from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.settings import Settings, SettingsError, load_settings
 from tests import PROJECT_ROOT
@@ -57,14 +58,22 @@ def test_main_builds_the_app_from_the_environment(environment: pytest.MonkeyPatc
 
 
 async def test_the_api_docs_can_be_switched_off(settings: Settings) -> None:
+    paths = [
+        "/docs",
+        "/redoc",
+        "/openapi.json",
+        "/docs/oauth2-redirect",
+        *(f"/docs/assets/{name}" for name in MEDIA_TYPES),
+    ]
     async with client_for(create_app(settings)) as client:
-        assert (await client.get("/openapi.json")).status_code == 200
+        shown = [(await client.get(path)).status_code for path in paths]
     hidden = settings.model_copy(update={"docs_enabled": False})
 
     async with client_for(create_app(hidden)) as client:
-        responses = [await client.get(path) for path in ("/docs", "/openapi.json")]
+        responses = [await client.get(path) for path in paths]
 
-    assert [response.status_code for response in responses] == [404, 404]
+    assert shown == [200] * len(paths)
+    assert [response.status_code for response in responses] == [404] * len(paths)
 
 
 def test_every_setting_is_in_env_example_and_in_the_readme() -> None:

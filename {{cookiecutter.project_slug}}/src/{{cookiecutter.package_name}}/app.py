@@ -1,11 +1,14 @@
 """The app factory: builds the FastAPI app from its settings and its features."""
 
 from collections.abc import Sequence
+from enum import Enum
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
 from fastapi.telemetry import TelemetryConfig
 
+from {{ cookiecutter.package_name }}.api_docs.routes import router as api_docs_router
 from {{ cookiecutter.package_name }}.errors import ERROR_HANDLERS, ErrorDetail
 from {{ cookiecutter.package_name }}.feature import Feature
 from {{ cookiecutter.package_name }}.features import FEATURES
@@ -18,13 +21,23 @@ from {{ cookiecutter.package_name }}.settings import Settings
 NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
+def operation_id(route: APIRoute) -> str:
+    """`<first tag>-<function name>`, e.g. `items-read_item`: what generated clients name
+    the operation after. It changes only when the tag or the function's name does."""
+    tag = route.tags[0] if route.tags else "default"  # Swagger UI's group for untagged routes
+    return f"{tag.value if isinstance(tag, Enum) else tag}-{route.name}"
+
+
 def create_app(settings: Settings, features: Sequence[Feature] = FEATURES) -> FastAPI:
     app = FastAPI(
         title=settings.app_name,
         lifespan=build_lifespan(settings, features),
-        docs_url="/docs" if settings.docs_enabled else None,
+        # The docs pages are api_docs' own, from assets that ship with the
+        # service; FastAPI's would load Swagger UI and ReDoc from a CDN.
+        docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json" if settings.docs_enabled else None,
+        generate_unique_id_function=operation_id,
         responses={500: {"model": ErrorDetail, "description": "An unexpected error; see the log"}},
         telemetry=NO_TELEMETRY,
     )
@@ -42,6 +55,8 @@ def create_app(settings: Settings, features: Sequence[Feature] = FEATURES) -> Fa
     app.add_middleware(RequestContextMiddleware, log_requests=settings.log_requests)
     for error, handler in ERROR_HANDLERS.items():
         app.add_exception_handler(error, handler)
+    if settings.docs_enabled:
+        app.include_router(api_docs_router)
     for feature in features:
         for router in feature.routers:
             app.include_router(router)

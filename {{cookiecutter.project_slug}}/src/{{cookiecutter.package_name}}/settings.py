@@ -31,7 +31,7 @@ class Settings(FeatureSettings, BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     app_name: str = {{ cookiecutter.project_name | literal }}
-    # Serve the interactive API docs at /docs and the schema at /openapi.json.
+    # Serve the API docs (/docs, /redoc, their assets) and the schema (/openapi.json).
     docs_enabled: bool = True
     # Browser origins allowed to call the API, as a JSON list; none by default.
     cors_allow_origins: list[str] = []
