@@ -3,7 +3,8 @@
 `serve` starts uvicorn on the baked app in a process of its own and stops it
 with SIGTERM, as an orchestrator would (the baked tests' own `serve_process`);
 `migrate` runs the Alembic command line; `create_database` makes a database
-on a PostgreSQL server (the baked tests' own helper).
+on a PostgreSQL server (the baked tests' own helper); `serve_with_a_database`
+does all three.
 """
 
 import asyncio
@@ -12,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import assert_succeeded, postgres, python_tool, run, serving
+from tests.conftest import assert_succeeded, ports, postgres, python_tool, run, serving
 
 # A served process: the baked tests' `ServedProcess` (url, process, output).
 Served = Any
@@ -45,4 +46,19 @@ def serve(project: Path, env: dict[str, str], package: str = "my_service") -> It
         env=environment,
         options=["--no-access-log", "--timeout-graceful-shutdown", "10"],
     ) as served:
+        yield served
+
+
+@contextmanager
+def serve_with_a_database(project: Path, postgres_server: str) -> Iterator[Served]:
+    """A project with PostgreSQL and the HTTP client, served on a database of its own,
+    migrated. Its upstream is an address where nothing listens: for tests that never
+    call it (the docs, the items)."""
+    env = service_environment(
+        project,
+        database_url=create_database(postgres_server),
+        upstream_base_url=f"http://127.0.0.1:{ports.free_port()}",
+    )
+    migrate(project, env)
+    with serve(project, env) as served:
         yield served
