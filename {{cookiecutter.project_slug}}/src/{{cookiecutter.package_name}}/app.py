@@ -1,31 +1,23 @@
 """The app factory: builds the FastAPI app from its settings and its features."""
 
 from collections.abc import Sequence
-from enum import Enum
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.routing import APIRoute
 from fastapi.telemetry import TelemetryConfig
 
 from {{ cookiecutter.package_name }}.api_docs.routes import router as api_docs_router
-from {{ cookiecutter.package_name }}.errors import ERROR_HANDLERS, ErrorDetail
+from {{ cookiecutter.package_name }}.errors import ERROR_HANDLERS
 from {{ cookiecutter.package_name }}.feature import Feature
 from {{ cookiecutter.package_name }}.features import FEATURES
 from {{ cookiecutter.package_name }}.lifespan import build_lifespan
 from {{ cookiecutter.package_name }}.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from {{ cookiecutter.package_name }}.routing import SERVER_ERROR, add_routes, operation_id
 from {{ cookiecutter.package_name }}.settings import Settings
 
 # FastAPI's own OpenTelemetry hooks check on every request whether a provider
 # is set up; this service sets up none, so it does not pay for the check.
 NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
-
-
-def operation_id(route: APIRoute) -> str:
-    """`<first tag>-<function name>`, e.g. `items-read_item`: what generated clients name
-    the operation after. It changes only when the tag or the function's name does."""
-    tag = route.tags[0] if route.tags else "default"  # Swagger UI's group for untagged routes
-    return f"{tag.value if isinstance(tag, Enum) else tag}-{route.name}"
 
 
 def create_app(settings: Settings, features: Sequence[Feature] = FEATURES) -> FastAPI:
@@ -38,7 +30,7 @@ def create_app(settings: Settings, features: Sequence[Feature] = FEATURES) -> Fa
         redoc_url=None,
         openapi_url="/openapi.json" if settings.docs_enabled else None,
         generate_unique_id_function=operation_id,
-        responses={500: {"model": ErrorDetail, "description": "An unexpected error; see the log"}},
+        responses=SERVER_ERROR,
         telemetry=NO_TELEMETRY,
     )
     # The last added runs first: the request's id and timing are set before
@@ -55,11 +47,11 @@ def create_app(settings: Settings, features: Sequence[Feature] = FEATURES) -> Fa
     app.add_middleware(RequestContextMiddleware, log_requests=settings.log_requests)
     for error, handler in ERROR_HANDLERS.items():
         app.add_exception_handler(error, handler)
-    if settings.docs_enabled:
-        app.include_router(api_docs_router)
     for feature in features:
         for router in feature.routers:
-            app.include_router(router)
+            add_routes(app, router)
         for error, handler in feature.exception_handlers.items():
             app.add_exception_handler(error, handler)
+    if settings.docs_enabled:  # last: every request to the API matches before the docs
+        add_routes(app, api_docs_router)
     return app

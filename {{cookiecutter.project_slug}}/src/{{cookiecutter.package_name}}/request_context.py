@@ -46,5 +46,7 @@ def request_header(scope: Scope, name: bytes) -> bytes | None:
 def choose_request_id(scope: Scope) -> str:
     """The client's `X-Request-ID` when it is safe (letters, digits and `._:-`,
     at most 128 characters), a new random one otherwise."""
-    offered = (request_header(scope, b"x-request-id") or b"").decode("latin-1")
-    return offered if CLIENT_REQUEST_ID.fullmatch(offered) else os.urandom(16).hex()
+    offered = request_header(scope, b"x-request-id")
+    if offered is not None and CLIENT_REQUEST_ID.fullmatch(text := offered.decode("latin-1")):
+        return text
+    return os.urandom(16).hex()

@@ -8,13 +8,14 @@ attribute, and ReDoc starts by itself on its `<redoc spec-url>` element.
 
 from html import escape
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import HTTPException, Request, status
 from fastapi.responses import FileResponse, HTMLResponse
 
 from {{ cookiecutter.package_name }}.api_docs import policy
 from {{ cookiecutter.package_name }}.api_docs.assets import DIRECTORY, MEDIA_TYPES, asset_url
+from {{ cookiecutter.package_name }}.routing import feature_router
 
-router = APIRouter(include_in_schema=False)
+router = feature_router(include_in_schema=False)
 
 # A page names its assets by fingerprint, so it is asked for again each time
 # (it is small); an asset's URL changes with its content, so it is kept a year.

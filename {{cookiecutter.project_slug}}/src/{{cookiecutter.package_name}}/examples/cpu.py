@@ -25,17 +25,18 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import HTTPException, Query, Request, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 
 from {{ cookiecutter.package_name }}.errors import ErrorDetail
 from {{ cookiecutter.package_name }}.examples.primes import count_primes
 from {{ cookiecutter.package_name }}.examples.settings import ExamplesSettings
+from {{ cookiecutter.package_name }}.routing import feature_router
 
 logger = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/examples", tags=["examples"])
+router = feature_router(prefix="/examples", tags=["examples"])
 
 Result = TypeVar("Result")
 

@@ -27,16 +27,17 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 import httpx
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from {{ cookiecutter.package_name }}.errors import ErrorDetail
 from {{ cookiecutter.package_name }}.examples.settings import ExamplesSettings
+from {{ cookiecutter.package_name }}.routing import feature_router
 from {{ cookiecutter.package_name }}.upstream.client import Upstream, UpstreamDep
 from {{ cookiecutter.package_name }}.upstream.relay import build_upstream_url, relay_to_upstream
 
-router = APIRouter(prefix="/examples", tags=["examples"])
+router = feature_router(prefix="/examples", tags=["examples"])
 
 # Calls one request may fan out to.
 MAX_PATHS = 10

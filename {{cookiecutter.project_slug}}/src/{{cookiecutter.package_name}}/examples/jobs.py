@@ -18,15 +18,16 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request, Response, status
+from fastapi import BackgroundTasks, Depends, HTTPException, Request, Response, status
 from pydantic import BaseModel, Field
 
 from {{ cookiecutter.package_name }}.errors import ErrorDetail
 from {{ cookiecutter.package_name }}.examples.job_work import work_for
+from {{ cookiecutter.package_name }}.routing import feature_router
 
 logger = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/examples/jobs", tags=["examples"])
+router = feature_router(prefix="/examples/jobs", tags=["examples"])
 
 JobStatus = Literal["pending", "running", "done", "failed"]
 FINISHED = ("done", "failed")

@@ -30,11 +30,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import Annotated
 
-from fastapi import APIRouter, Path, WebSocket, WebSocketDisconnect, status
+from fastapi import Path, WebSocket, WebSocketDisconnect, status
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.types import Message
 
-router = APIRouter(prefix="/examples/rooms", tags=["examples"])
+from {{ cookiecutter.package_name }}.routing import feature_router
+
+router = feature_router(prefix="/examples/rooms", tags=["examples"])
 
 # Messages waiting to be sent to one client; a client this far behind is dropped.
 OUTBOX_SIZE = 100

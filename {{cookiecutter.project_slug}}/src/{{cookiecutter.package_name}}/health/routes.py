@@ -3,15 +3,16 @@
 import asyncio
 from collections.abc import Mapping
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, PositiveFloat
 from pydantic_settings import BaseSettings
 
 from {{ cookiecutter.package_name }}.errors import DependencyUnavailableError
 from {{ cookiecutter.package_name }}.feature import ReadinessCheck, State
+from {{ cookiecutter.package_name }}.routing import feature_router
 
-router = APIRouter(prefix="/health", tags=["health"])
+router = feature_router(prefix="/health", tags=["health"])
 
 
 class HealthSettings(BaseSettings):

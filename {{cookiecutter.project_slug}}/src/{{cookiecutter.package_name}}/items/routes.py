@@ -1,16 +1,15 @@
 """CRUD for items: the example resource to copy when adding your own."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, status
+from fastapi import HTTPException, Path, Query, status
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from {{ cookiecutter.package_name }}.database.sessions import ReadSessionDep, SessionDep
 from {{ cookiecutter.package_name }}.errors import ErrorDetail
 from {{ cookiecutter.package_name }}.items.models import MAX_ITEM_ID, Item, ItemCreate, ItemRead, ItemUpdate
-
-Responses = dict[int | str, dict[str, Any]]
+from {{ cookiecutter.package_name }}.routing import Responses, feature_router
 
 UNAVAILABLE: Responses = {
     503: {"model": ErrorDetail, "description": "The database is unavailable; retry later"},
@@ -22,7 +21,7 @@ BAD_BODY: Responses = {
 }
 NOT_FOUND: Responses = {404: {"model": ErrorDetail}}
 
-router = APIRouter(prefix="/items", tags=["items"], responses=UNAVAILABLE)
+router = feature_router(prefix="/items", tags=["items"], responses=UNAVAILABLE)
 
 ItemId = Annotated[int, Path(ge=1, le=MAX_ITEM_ID)]
 

@@ -2,13 +2,14 @@
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 
 from {{ cookiecutter.package_name }}.errors import ErrorDetail
+from {{ cookiecutter.package_name }}.routing import feature_router
 from {{ cookiecutter.package_name }}.upstream.client import UpstreamDep
 from {{ cookiecutter.package_name }}.upstream.relay import build_upstream_url, relay_to_upstream
 
-router = APIRouter(prefix="/upstream", tags=["upstream"])
+router = feature_router(prefix="/upstream", tags=["upstream"])
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorDetail, "description": "The path has '.', '..' or control characters"},
