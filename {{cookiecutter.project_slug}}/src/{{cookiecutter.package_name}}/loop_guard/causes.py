@@ -7,6 +7,7 @@ kernel on a disk read or a page fault.
 """
 
 import gc
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -16,19 +17,30 @@ TASK = "/proc/self/task/{tid}/"
 
 
 class CollectionTimer:
-    """Seconds spent in garbage collection, by any thread, since it was installed."""
+    """Seconds the loop thread spent in garbage collection, since it was installed.
+
+    Only its own collections count: one that another thread runs while the
+    loop thread sleeps in a blocking call delays nothing, and one it runs
+    while the loop thread waits to run shows as a wait for the interpreter
+    lock (`thread_activity`).
+    """
 
     def __init__(self) -> None:
         self.seconds = 0.0
         self._started = 0.0
+        self._loop_thread = 0
 
     def __call__(self, phase: str, _info: dict[str, Any]) -> None:
+        if threading.get_ident() != self._loop_thread:
+            return
         if phase == "start":
             self._started = time.perf_counter()
         else:
             self.seconds += time.perf_counter() - self._started
 
     def install(self) -> None:
+        """Time the collections of the calling thread, the loop's."""
+        self._loop_thread = threading.get_ident()
         gc.callbacks.append(self)
 
     def remove(self) -> None:
