@@ -48,12 +48,10 @@ def find_uv() -> str:
 
 
 def user_environment(cache: Path) -> dict[str, str]:
-    """The environment of a user's shell: this benchmark's virtual environment left out."""
-    inherited = {
-        name: value
-        for name, value in os.environ.items()
-        if name not in ("VIRTUAL_ENV", "TEST_DATABASE_URL", "PYTHONPATH")
-    }
+    """The environment of a user's shell: this benchmark's own settings left out
+    (its virtual environment, and a PYTHONDONTWRITEBYTECODE a user rarely sets)."""
+    own = ("VIRTUAL_ENV", "TEST_DATABASE_URL", "PYTHONPATH", "PYTHONDONTWRITEBYTECODE")
+    inherited = {name: value for name, value in os.environ.items() if name not in own}
     return inherited | {"UV_CACHE_DIR": str(cache), "UV_PYTHON_DOWNLOADS": "never"}
 
 
