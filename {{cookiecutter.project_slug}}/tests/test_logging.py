@@ -108,7 +108,9 @@ async def test_text_logs_read_well_and_carry_the_id(
     await client.get("/health", headers={"X-Request-ID": "req-2"})
 
     assert re.search(
-        r"INFO \S+\.requests \[req-2\] GET /health 200 \d+\.\dms", text_logs.getvalue()
+        # Fields features add (trace ids) follow the id inside the brackets.
+        r"INFO \S+\.requests \[req-2( [^\]]+)?\] GET /health 200 \d+\.\dms",
+        text_logs.getvalue(),
     )
 
 

@@ -15,8 +15,8 @@ from {{ cookiecutter.package_name }}.middleware import BodySizeLimitMiddleware, 
 from {{ cookiecutter.package_name }}.routing import SERVER_ERROR, add_routes, operation_id
 from {{ cookiecutter.package_name }}.settings import Settings
 
-# FastAPI's own OpenTelemetry hooks check on every request whether a provider
-# is set up; this service sets up none, so it does not pay for the check.
+# FastAPI's own telemetry hooks check on every request whether a provider is
+# set up; this service does not use them, so it does not pay for the check.
 NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
@@ -44,6 +44,11 @@ def create_app(settings: Settings, features: Sequence[Feature] = FEATURES) -> Fa
             allow_headers=["Content-Type", "X-Request-ID"],
             expose_headers=["X-Request-ID", "X-Process-Time", "Server-Timing"],
         )
+    # The features' own, between: they see every answer, 413 and CORS refusals
+    # included, and the request's context is already set.
+    for feature in reversed(features):
+        for middleware in reversed(feature.middleware):
+            app.add_middleware(middleware.cls, *middleware.args, **middleware.kwargs)
     app.add_middleware(RequestContextMiddleware, log_requests=settings.log_requests)
     for error, handler in ERROR_HANDLERS.items():
         app.add_exception_handler(error, handler)

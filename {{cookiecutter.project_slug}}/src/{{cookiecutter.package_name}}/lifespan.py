@@ -32,6 +32,11 @@ def build_lifespan(settings: Settings, features: Sequence[Feature]) -> Lifespan:
             for feature in features:
                 if feature.lifespan is not None:
                     state |= await resources.enter_async_context(feature.lifespan(settings))
+            # Once everything is open, so that it can watch any of it; closed first.
+            for feature in features:
+                if feature.instrumentation is not None:
+                    instrumented = feature.instrumentation(settings, state)
+                    state |= await resources.enter_async_context(instrumented)
             state["readiness_checks"] = {f.name: f.ready for f in features if f.ready}
             resources.enter_context(startup_objects_frozen())
             yield state

@@ -1,5 +1,5 @@
 """Logging: readable text or one JSON object per line, every line tagged with
-the id of the request it belongs to."""
+the id of the request it belongs to, and the fields features add to it."""
 
 import json
 import logging
@@ -14,17 +14,22 @@ from {{ cookiecutter.package_name }}.request_context import RequestContext, curr
 
 LogFormat = Literal["text", "json"]
 
-TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request)s] %(message)s"
 
 request_logger = logging.getLogger("{{ cookiecutter.package_name }}.requests")
 
 
 class RequestIdFilter(logging.Filter):
-    """Tags each record with the id of the request being served; "-" outside any."""
+    """Tags each record with the id of the request being served ("-" outside any)
+    and the fields features added to its context (`RequestContext.log_fields`)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         context = current_request.get()
-        record.request_id = context.id if context is not None else "-"
+        request_id = context.id if context is not None else "-"
+        fields = (context.log_fields if context is not None else None) or {}
+        record.request_id, record.request_fields = request_id, fields
+        # The text format's `[4f0c... name=value ...]`
+        record.request = " ".join([request_id, *(f"{k}={v}" for k, v in fields.items())])
         return True
 
 
@@ -38,6 +43,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
             "request_id": getattr(record, "request_id", "-"),
+            **getattr(record, "request_fields", {}),
             **getattr(record, "fields", {}),
         }
         if record.exc_info:

@@ -2,8 +2,9 @@
 
 `RequestContextMiddleware` opens a `RequestContext` for every HTTP request
 and keeps it in `current_request`; code below reads it from there: the logs
-for the id, `timing.waiting_on` to count a wait. Each request runs in a task
-of its own, so concurrent requests never see each other's context.
+for the id (and the fields features add), `timing.waiting_on` to count a
+wait. Each request runs in a task of its own, so concurrent requests never
+see each other's context.
 """
 
 import os
@@ -26,6 +27,8 @@ class RequestContext:
     waits: dict[str, float] = field(default_factory=dict)
     status: int | None = None  # once the response has started
     answered: float | None = None  # when the response's last byte was sent
+    # Fields a feature adds to every log line of the request, after its id.
+    log_fields: dict[str, str] | None = None
 
 
 current_request: ContextVar[RequestContext | None] = ContextVar("current_request", default=None)

@@ -29,6 +29,7 @@ class UpstreamServer:
     def __init__(self) -> None:
         self.url = ""  # set while running
         self.received: list[str] = []  # raw path and query of every request
+        self.headers: list[dict[str, str]] = []  # and its headers
         self.in_flight = 0
         self.peak_in_flight = 0
 
@@ -36,6 +37,7 @@ class UpstreamServer:
         """Forget earlier requests, after those still being worked on are done."""
         wait_until("the upstream's requests to finish", lambda: not self.in_flight)
         self.received.clear()
+        self.headers.clear()
         self.peak_in_flight = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -43,6 +45,7 @@ class UpstreamServer:
         path: str = scope["path"]
         query: bytes = scope["query_string"]
         self.received.append(scope["raw_path"].decode() + ("?" + query.decode() if query else ""))
+        self.headers.append({k.decode(): v.decode() for k, v in scope["headers"]})
         # Counted from arrival until the answer is ready, and no longer: the
         # client cannot have the answer (and send its next request) before
         # this request stops counting.

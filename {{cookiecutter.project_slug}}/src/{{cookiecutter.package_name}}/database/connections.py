@@ -21,16 +21,20 @@ class ConnectionQueue:
     def __init__(self, size: int, timeout: float) -> None:
         self._turns = asyncio.Semaphore(size)
         self._timeout = timeout
+        self.waiting = 0  # requests waiting for a turn now
 
     async def __aenter__(self) -> None:
         if not self._turns.locked():
             await self._turns.acquire()  # returns at once
             return
+        self.waiting += 1
         try:
             async with asyncio.timeout(self._timeout):
                 await self._turns.acquire()
         except TimeoutError:
             raise DependencyUnavailableError("database", "every connection is busy") from None
+        finally:
+            self.waiting -= 1
 
     async def __aexit__(
         self,

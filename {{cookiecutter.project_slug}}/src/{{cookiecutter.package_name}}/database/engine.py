@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from {{ cookiecutter.package_name }}.database.connections import ConnectionQueue
 from {{ cookiecutter.package_name }}.database.settings import DatabaseSettings
-from {{ cookiecutter.package_name }}.database.timing import time_queries
+from {{ cookiecutter.package_name }}.database.timing import StatementObserver, time_queries
 from {{ cookiecutter.package_name }}.feature import State
 
 
@@ -25,6 +25,8 @@ class Database:
     # SELECT in BEGIN ... ROLLBACK, three round trips.
     read_sessionmaker: async_sessionmaker[AsyncSession]
     connections: ConnectionQueue
+    # Told of every statement run (database/timing.py): how others watch the database.
+    statement_observers: list[StatementObserver]
 
 
 def create_engine(settings: DatabaseSettings) -> AsyncEngine:
@@ -47,7 +49,8 @@ def create_engine(settings: DatabaseSettings) -> AsyncEngine:
 async def open_database(settings: DatabaseSettings) -> AsyncIterator[State]:
     """Create the engine (and its connection pool) once; close every connection at the end."""
     engine = create_engine(settings)
-    time_queries(engine)
+    statement_observers: list[StatementObserver] = []
+    time_queries(engine, statement_observers)
 {%- if cookiecutter.database == "postgresql" %}
     # The engine runs each statement on its own; writes get transactions from
     # an option of the same engine (and pool), so reads, the most frequent,
@@ -67,6 +70,7 @@ async def open_database(settings: DatabaseSettings) -> AsyncIterator[State]:
             settings.database_pool_size + settings.database_max_overflow,
             settings.database_pool_timeout,
         ),
+        statement_observers=statement_observers,
     )
     try:
         yield {"database": database}

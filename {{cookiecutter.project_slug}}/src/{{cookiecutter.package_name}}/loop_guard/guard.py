@@ -26,7 +26,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 from {{ cookiecutter.package_name }}.loop_guard.causes import (
@@ -37,6 +37,10 @@ from {{ cookiecutter.package_name }}.loop_guard.causes import (
 )
 from {{ cookiecutter.package_name }}.loop_guard.reports import LoopBlock, LoopPause, report_block, report_pause
 from {{ cookiecutter.package_name }}.loop_guard.stack import format_stack, is_loop_waiting, route_being_served
+
+# Told after every heartbeat how late it was (seconds) and what it was
+# reported as, if anything: for whoever exports the loop's health as metrics.
+HeartbeatListener = Callable[[float, LoopBlock | LoopPause | None], None]
 
 
 @dataclass
@@ -55,6 +59,7 @@ class LoopBlockGuard:
         self.threshold = threshold
         self.blocks: list[LoopBlock] = []
         self.pauses: list[LoopPause] = []
+        self.listeners: list[HeartbeatListener] = []
         self._interval = min(threshold / 4, 0.02)
         self._collections = CollectionTimer()
         self._heartbeat = self._now()
@@ -97,6 +102,7 @@ class LoopBlockGuard:
         now = self._now()
         late = now.wall - heartbeat.wall - self._interval
         if late < self.threshold:
+            self._tell(late, None)
             return
         watch = self._watch if self._watch and self._watch.heartbeat == heartbeat.wall else None
         self._watch = None  # one report per late heartbeat
@@ -108,13 +114,19 @@ class LoopBlockGuard:
             "waiting for a lock": seen["waiting for a lock"] * self._interval,
         }
         held_for = late - sum(causes.values())
+        report: LoopBlock | LoopPause
         if watch and seen["running code"] and held_for >= self.threshold:
-            self.blocks.append(report_block(LoopBlock(watch.route, watch.stack, held_for)))
+            report = report_block(LoopBlock(watch.route, watch.stack, held_for))
+            self.blocks.append(report)
         else:
             causes["unexplained"] = max(held_for, 0.0)
-            self.pauses.append(
-                report_pause(LoopPause(late, {k: v for k, v in causes.items() if v}))
-            )
+            report = report_pause(LoopPause(late, {k: v for k, v in causes.items() if v}))
+            self.pauses.append(report)
+        self._tell(late, report)
+
+    def _tell(self, late: float, report: LoopBlock | LoopPause | None) -> None:
+        for listener in self.listeners:
+            listener(max(late, 0.0), report)
 
     def _watch_loop(self, loop_thread: int, loop_native_id: int) -> None:
         while not self._stopped.wait(self._interval):

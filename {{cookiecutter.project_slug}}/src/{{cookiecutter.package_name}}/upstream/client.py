@@ -8,6 +8,7 @@ under concurrency (see README.md, "Why the aiohttp transport").
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from http.cookiejar import CookieJar, DefaultCookiePolicy
@@ -30,6 +31,8 @@ class Upstream:
         self.base_url = httpx.URL(settings.upstream_base_url)
         self.timeout = settings.upstream_timeout
         self.slots = asyncio.Semaphore(settings.upstream_max_concurrency)
+        # How the calls went, by outcome (relay.py), for whoever reports on them.
+        self.outcomes = Counter[str]()
 
 
 @asynccontextmanager

@@ -46,7 +46,8 @@ async def relay_to_upstream(
     `time_limit` (seconds) shortens the upstream's own timeout for this call.
     Raises 502 when the upstream cannot be connected to or answers with a
     server error, and 504 when it does not answer in time. Client errors (4xx)
-    are the upstream's answer and are returned as they are.
+    are the upstream's answer and are returned as they are. Each call counts
+    in `upstream.outcomes`: its status class, `unreachable` or `timeout`.
     """
     timeout = upstream.timeout if time_limit is None else min(time_limit, upstream.timeout)
     try:
@@ -56,10 +57,12 @@ async def relay_to_upstream(
     except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
         # Checked first: the aiohttp transport reports a refused or dropped
         # connection as ConnectTimeout, which would otherwise read as slowness.
+        upstream.outcomes["unreachable"] += 1
         raise HTTPException(
             status.HTTP_502_BAD_GATEWAY, f"upstream connection failed ({type(exc).__name__})"
         ) from None
     except (TimeoutError, httpx.TimeoutException):
+        upstream.outcomes["timeout"] += 1
         raise HTTPException(
             status.HTTP_504_GATEWAY_TIMEOUT,
             f"upstream did not answer within {timeout:g} s",
@@ -67,9 +70,11 @@ async def relay_to_upstream(
     except (httpx.HTTPError, aiohttp.ClientError) as exc:
         # aiohttp.ClientError: an answer that is not HTTP at all, which the
         # transport passes on untranslated.
+        upstream.outcomes["unreachable"] += 1
         raise HTTPException(
             status.HTTP_502_BAD_GATEWAY, f"upstream connection failed ({type(exc).__name__})"
         ) from None
+    upstream.outcomes[f"{response.status_code // 100}xx"] += 1
     if response.status_code >= 500:
         raise HTTPException(
             status.HTTP_502_BAD_GATEWAY, f"upstream failed with status {response.status_code}"
