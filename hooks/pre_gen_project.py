@@ -21,6 +21,7 @@ ANSWERS = {
     "http_client": {{ cookiecutter.http_client | literal }},
     "kubernetes": {{ cookiecutter.kubernetes | literal }},
     "examples": {{ cookiecutter.examples | literal }},
+    "observability": {{ cookiecutter.observability | literal }},
 }
 
 CHOICES = {
@@ -28,6 +29,7 @@ CHOICES = {
     "http_client": ("yes", "no"),
     "kubernetes": ("no", "yes"),
     "examples": ("yes", "no"),
+    "observability": ("yes", "no"),
 }
 
 # PEP 508: letters, digits, '.', '_' and '-', starting and ending alphanumeric.
@@ -39,7 +41,8 @@ CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
 # a package called like one of them would shadow it.
 TAKEN_IMPORT_NAMES = frozenset(
     "aiohttp aiosqlite alembic asgi_lifespan asyncpg fastapi httpx httpx_aiohttp migrations "
-    "pydantic pydantic_settings pytest sqlalchemy sqlmodel starlette tests uvicorn websockets".split()
+    "opentelemetry prometheus_client pydantic pydantic_settings pytest sqlalchemy sqlmodel "
+    "starlette tests uvicorn websockets".split()
 )
 
 

@@ -119,13 +119,18 @@ def load_baked_support() -> dict[str, ModuleType]:
     package = importlib.util.module_from_spec(spec)
     sys.modules["baked_support"] = package
     spec.loader.exec_module(package)
-    names = ("ports", "postgres", "serving", "upstream_server", "waiting")
+    names = (
+        *("otlp_receiver", "ports", "postgres", "scraping"),
+        *("serving", "upstream_server", "waiting"),
+    )
     return {name: importlib.import_module(f"baked_support.{name}") for name in names}
 
 
 baked_support = load_baked_support()
+otlp_receiver = baked_support["otlp_receiver"]
 ports = baked_support["ports"]
 postgres = baked_support["postgres"]
+scraping = baked_support["scraping"]
 serving = baked_support["serving"]
 upstream_server = baked_support["upstream_server"]
 waiting = baked_support["waiting"]

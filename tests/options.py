@@ -13,6 +13,7 @@ class Options:
     http_client: str
     kubernetes: str = "no"
     examples: str = "yes"
+    observability: str = "yes"
 
     @property
     def id(self) -> str:
@@ -20,7 +21,8 @@ class Options:
         a failing combination names itself."""
         name = f"{self.database}-{'http' if self.http_client == 'yes' else 'no-http'}"
         name += "-k8s" if self.has_kubernetes else ""
-        return name + ("" if self.has_examples else "-no-examples")
+        name += "" if self.has_examples else "-no-examples"
+        return name + ("" if self.has_observability else "-no-observability")
 
     @property
     def has_database(self) -> bool:
@@ -38,24 +40,35 @@ class Options:
     def has_examples(self) -> bool:
         return self.examples == "yes"
 
+    @property
+    def has_observability(self) -> bool:
+        return self.observability == "yes"
+
     def context(self) -> dict[str, str]:
         return {
             "database": self.database,
             "http_client": self.http_client,
             "kubernetes": self.kubernetes,
             "examples": self.examples,
+            "observability": self.observability,
         }
 
 
-# Every database x HTTP client combination, with the examples (the default),
-# since each changes the examples' code too (the fan-out needs the HTTP client;
-# the background job stores into the database when there is one). And the
-# examples left out of the richest and of the barest combination.
+# Every database x HTTP client combination, with the examples and observability
+# (the defaults), since each changes their code too (the fan-out needs the HTTP
+# client; the background job stores into the database when there is one;
+# observability watches the database and the upstream). The richest without
+# the examples and observability, which proves both leave nothing behind; and
+# observability with every other option off.
 ALL_OPTIONS = [
     *(Options(*combination) for combination in itertools.product(DATABASES, HTTP_CLIENTS)),
-    Options("postgresql", "yes", examples="no"),
+    Options("postgresql", "yes", examples="no", observability="no"),
     Options("none", "no", examples="no"),
 ]
 # Kubernetes adds manifests and changes no code: these cover what the manifests
-# depend on (a database and its migration Job, or neither). SQLite is refused.
-KUBERNETES_OPTIONS = [Options("postgresql", "yes", "yes"), Options("none", "no", "yes")]
+# depend on (a database and its migration Job, or neither; the autoscaler and
+# the scrape annotations of observability, or not). SQLite is refused.
+KUBERNETES_OPTIONS = [
+    Options("postgresql", "yes", "yes"),
+    Options("none", "no", "yes", observability="no"),
+]

@@ -79,6 +79,8 @@ def test_the_kubernetes_manifests_are_valid(bake: Bake, options: Options) -> Non
     expected = {"configmap.yaml", "deployment.yaml", "service.yaml"}
     if options.database == "postgresql":
         expected.add("migration-job.yaml")
+    if options.has_observability:
+        expected |= {"autoscaler.yaml", "disruption-budget.yaml"}
     assert {path.name for path in files} == expected
 
 
@@ -90,7 +92,6 @@ def test_the_deployment_is_hardened_and_probed(bake: Bake, options: Options) -> 
     text = deployment.read_text(encoding="utf-8")
 
     for required in (
-        "replicas: 2",
         "path: /health/ready",
         "path: /health\n",
         "runAsNonRoot: true",
@@ -101,6 +102,14 @@ def test_the_deployment_is_hardened_and_probed(bake: Bake, options: Options) -> 
     ):
         assert required in text, required
     assert ("secretKeyRef" in text) == (options.database == "postgresql")
+    # With observability the autoscaler owns the count, from 2 up; without, the Deployment.
+    assert ("replicas: 2" in text) != options.has_observability
+    if options.has_observability:
+        autoscaler = (deployment.parent / "autoscaler.yaml").read_text(encoding="utf-8")
+        assert "minReplicas: 2" in autoscaler
+        assert "name: cpu" in autoscaler
+        assert 'prometheus.io/scrape: "true"' in text
+        assert "minAvailable: 1" in (deployment.parent / "disruption-budget.yaml").read_text()
 
 
 # Private keys, cloud access keys, and secrets or tokens written as values.

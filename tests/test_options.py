@@ -22,6 +22,10 @@ KUBERNETES_WORDS = re.compile(r"kubernetes|kubectl|deploy/", re.IGNORECASE)
 # general, whatever the options; these words belong to the examples alone.
 EXAMPLES_WORDS = re.compile(r"examples|fan-?out|primes|worker_pool|JobBoard|rooms", re.IGNORECASE)
 FANOUT_WORDS = re.compile(r"fan-?out", re.IGNORECASE)
+OBSERVABILITY_WORDS = re.compile(
+    r"observability|prometheus|opentelemetry|otel_|/metrics|trace_id|traceparent|\bspans?\b",
+    re.IGNORECASE,
+)
 
 
 def mentions(project: Path, words: re.Pattern[str]) -> list[str]:
@@ -112,3 +116,17 @@ def test_the_fan_out_example_needs_the_http_client(bake: Bake, options: Options)
         assert (project / "src" / "my_service" / "examples" / "fanout.py").is_file()
     else:
         assert mentions(project, FANOUT_WORDS) == []
+
+
+@pytest.mark.with_kubernetes
+def test_no_observability_leaves_no_trace(bake: Bake, options: Options) -> None:
+    project = bake(options)
+    dependencies = runtime_dependencies(project)
+    if options.has_observability:
+        assert (project / "src" / "my_service" / "observability").is_dir()
+        assert any(dependency.startswith("prometheus-client") for dependency in dependencies)
+    else:
+        assert mentions(project, OBSERVABILITY_WORDS) == []
+        assert not any(
+            dependency.startswith(("prometheus", "opentelemetry")) for dependency in dependencies
+        )
