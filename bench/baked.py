@@ -38,9 +38,23 @@ class BakedProject:
 
 def bake_default_project(template: Path, output_dir: Path) -> BakedProject:
     """Bake the template with its default answers, as `cookiecutter --no-input` does."""
-    root = Path(cookiecutter(str(template), no_input=True, output_dir=str(output_dir)))
-    answers = json.loads((root / ".cookiecutter.json").read_text())
-    return BakedProject(root=root, package=answers["package_name"])
+    return bake(template, output_dir, {})
+
+
+def bake_without_observability(template: Path, output_dir: Path) -> BakedProject:
+    """The default answers but `observability=no`: what the option costs is the difference.
+    The same package name, in a directory of its own."""
+    return bake(template, output_dir / "no-observability", {"observability": "no"})
+
+
+def bake(template: Path, output_dir: Path, answers: dict[str, str]) -> BakedProject:
+    root = Path(
+        cookiecutter(
+            str(template), no_input=True, output_dir=str(output_dir), extra_context=answers
+        )
+    )
+    recorded = json.loads((root / ".cookiecutter.json").read_text())
+    return BakedProject(root=root, package=recorded["package_name"])
 
 
 def template_revision(template: Path) -> str:

@@ -1,15 +1,16 @@
 """Reported beside the targets, with no bound: what the server alone changes.
 
 The baked service under granian against itself under uvicorn, on every cell
-where both run; and the baked service against the naive peer with granian on
-both sides, so that the ratio compares the apps and not the servers. Each
+where both run; the baked service against the naive peer with granian on
+both sides, so that the ratio compares the apps and not the servers; and the
+baked service recording every trace against itself baked without observability. Each
 row gives throughput and p99 as ratios, and the CPU per request of both.
 """
 
 from dataclasses import dataclass
 
 from measure import CellMeasurement, Cells
-from plan import BAKED, BAKED_GRANIAN, NAIVE_GRANIAN
+from plan import BAKED, BAKED_GRANIAN, BAKED_TRACED_ALL, BAKED_UNOBSERVED, NAIVE_GRANIAN
 
 
 @dataclass(frozen=True)
@@ -65,4 +66,7 @@ def server_comparisons(measurements: list[CellMeasurement]) -> list[Comparison]:
     for naive in cells.of_variant(NAIVE_GRANIAN):
         baked = cells.get(naive.cell.endpoint, naive.cell.connections, BAKED_GRANIAN)
         rows.append(compare_cells("both under granian: baked / naive peer", baked, naive))
+    for traced in cells.of_variant(BAKED_TRACED_ALL):
+        off = cells.get(traced.cell.endpoint, traced.cell.connections, BAKED_UNOBSERVED)
+        rows.append(compare_cells("every trace recorded and sent / observability off", traced, off))
     return rows

@@ -19,6 +19,7 @@ class Variant:
     app: str  # the ASGI app, `module:attribute`; `{package}` is the baked package
     env: dict[str, str] = field(default_factory=dict)
     server: ServerName = "uvicorn"
+    bake: str | None = None  # another bake of the template than the default one (servers.py)
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,19 @@ BAKED = Variant(
     "{package}.main:app",
     {"LOG_REQUESTS": "false"},
 )
+BAKED_UNOBSERVED = Variant(
+    "baked-no-observability",
+    "the baked service, baked with observability=no",
+    "{package}.main:app",
+    {"LOG_REQUESTS": "false"},
+    bake="no-observability",
+)
+BAKED_TRACED_ALL = Variant(
+    "baked-traced-all",
+    "the baked service recording and sending every trace (OTEL_TRACES_SAMPLER_ARG=1)",
+    "{package}.main:app",
+    {"LOG_REQUESTS": "false", "OTEL_TRACES_SAMPLER_ARG": "1"},
+)
 BAKED_BARE = Variant(
     "baked-bare",
     "the baked service with its per-request middleware removed",
@@ -88,9 +102,13 @@ NAIVE = Variant(
 BAKED_GRANIAN = under_granian(BAKED)
 NAIVE_GRANIAN = under_granian(NAIVE)
 STUB = Variant("stub", "the upstream stub itself, loaded directly", "apps.upstream_stub:app")
+# Where the baked service sends its traces; never loaded itself.
+OTLP_SINK = Variant("otlp-sink", "an OTLP/HTTP receiver that keeps nothing", "apps.otlp_sink:app")
 
 SERVED_VARIANTS = (
     BAKED,
+    BAKED_UNOBSERVED,
+    BAKED_TRACED_ALL,
     BAKED_BARE,
     RAW,
     HTTPX_RELAY,
@@ -129,8 +147,10 @@ def build_cells(concurrency: Concurrency) -> list[Cell]:
     """Every cell of a round, in the order a round runs them, each once."""
     standard, high = concurrency.standard, concurrency.high
     rows: list[tuple[Endpoint, int, tuple[Variant, ...]]] = [
-        (HEALTH, standard, (RAW, BAKED_BARE, NAIVE, BAKED, NAIVE_GRANIAN, BAKED_GRANIAN)),
-        (ITEM, standard, (RAW, SYNC, SYNC_POOL_40, NAIVE, BAKED, NAIVE_GRANIAN, BAKED_GRANIAN)),
+        (HEALTH, standard, (RAW, BAKED_BARE, NAIVE, BAKED, BAKED_UNOBSERVED)),
+        (HEALTH, standard, (NAIVE_GRANIAN, BAKED_GRANIAN)),
+        (ITEM, standard, (RAW, SYNC, SYNC_POOL_40, NAIVE, BAKED, BAKED_UNOBSERVED)),
+        (ITEM, standard, (BAKED_TRACED_ALL, NAIVE_GRANIAN, BAKED_GRANIAN)),
         (ITEMS, standard, (RAW, SYNC, SYNC_POOL_40, NAIVE, BAKED, NAIVE_GRANIAN, BAKED_GRANIAN)),
         (ITEM, high, (SYNC, SYNC_POOL_40, BAKED, BAKED_GRANIAN)),
         (UPSTREAM, standard, (RAW, HTTPX_RELAY, SYNC, BAKED, BAKED_GRANIAN)),

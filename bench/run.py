@@ -10,8 +10,12 @@
 #     "httpx>=0.28",
 #     "httpx-aiohttp>=0.1.8",
 #     "matplotlib>=3.9",
+#     "opentelemetry-exporter-otlp-proto-http>=1.44",
+#     "opentelemetry-instrumentation-httpx>=0.55b0",
+#     "opentelemetry-sdk>=1.44",
 #     "packaging>=24",
 #     "psycopg[binary]>=3.2",
+#     "prometheus-client>=0.21",
 #     "pydantic-settings>=2.6",
 #     "sqlalchemy[asyncio]>=2.0.36",
 #     "sqlmodel>=0.0.24",
@@ -48,6 +52,7 @@ from typing import Any
 from baked import (
     TEMPLATE,
     bake_default_project,
+    bake_without_observability,
     check_dependencies,
     load_baked_support,
     template_revision,
@@ -57,7 +62,7 @@ from comparisons import server_comparisons
 from database import MAX_CONNECTIONS, prepare_database, server_version
 from load import ensure_wrk
 from measure import Schedule, measure
-from plan import FULL, SERVED_VARIANTS, SMOKE, STUB, Concurrency, build_cells
+from plan import FULL, OTLP_SINK, SERVED_VARIANTS, SMOKE, STUB, Concurrency, build_cells
 from report import (
     cells_table,
     comparisons_table,
@@ -90,6 +95,7 @@ def run_benchmark(
     with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
         project = bake_default_project(template, Path(workdir))
         check_dependencies(project)
+        unobserved = bake_without_observability(template, Path(workdir))
         progress(f"baked {project.root.name}; starting PostgreSQL")
         support = load_baked_support(project)
         postgres_helper = importlib.import_module(f"{support.__name__}.postgres")
@@ -100,14 +106,17 @@ def run_benchmark(
             environment = Environment(
                 baked_source=project.source,
                 baked_package=project.package,
+                other_bakes={"no-observability": unobserved.source},
                 settings={
                     "DATABASE_URL": database_url,
                     "STUB_LATENCY_SECONDS": str(UPSTREAM_LATENCY_S),
                 },
                 workdir=Path(workdir),
             )
-            servers = Servers(environment, [STUB, *SERVED_VARIANTS])
+            servers = Servers(environment, [STUB, OTLP_SINK, *SERVED_VARIANTS])
             environment.settings["UPSTREAM_BASE_URL"] = servers.url(STUB)
+            # The baked service sends its traces, as in production; the others ignore it.
+            environment.settings["OTEL_EXPORTER_OTLP_ENDPOINT"] = servers.url(OTLP_SINK)
             try:
                 servers.start_all()
                 measurements = measure(cells, servers, schedule, progress)

@@ -11,7 +11,7 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -63,11 +63,14 @@ class Environment:
     baked_package: str
     settings: dict[str, str]  # DATABASE_URL, UPSTREAM_BASE_URL, ...: set before the servers start
     workdir: Path  # each server's working directory, and where the logs go
+    # Other bakes of the template, by the name a variant's `bake` gives.
+    other_bakes: dict[str, Path] = field(default_factory=dict)
 
     def for_variant(self, variant: Variant) -> dict[str, str]:
+        source = self.other_bakes[variant.bake] if variant.bake else self.baked_source
         return {
             **os.environ,
-            "PYTHONPATH": os.pathsep.join([str(BENCH), str(self.baked_source)]),
+            "PYTHONPATH": os.pathsep.join([str(BENCH), str(source)]),
             "BAKED_PACKAGE": self.baked_package,
             **self.settings,
             **variant.env,

@@ -9,10 +9,12 @@ import operator
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from comparisons import cpu_text
 from measure import CellMeasurement, Cells
 from plan import (
     BAKED,
     BAKED_BARE,
+    BAKED_UNOBSERVED,
     HEALTH,
     ITEM,
     ITEMS,
@@ -110,9 +112,11 @@ def evaluate(
         throughput_ratio(cells, HEALTH, standard, RAW, 0.4, "bare Starlette"),
         throughput_ratio(cells, HEALTH, standard, BAKED_BARE, 0.9, "baked without its middleware"),
         throughput_ratio(cells, HEALTH, standard, NAIVE, 0.9, "naive async peer"),
+        observability_cost(cells, HEALTH, standard, 0.85),
         throughput_ratio(cells, ITEM, standard, RAW, 0.17, "Starlette + raw asyncpg"),
         throughput_ratio(cells, ITEM, standard, NAIVE, 1.0, "naive async peer"),
         throughput_ratio(cells, ITEM, standard, SYNC_POOL_40, 1.4, "sync style, 40-conn. pool"),
+        observability_cost(cells, ITEM, standard, 0.9),
         throughput_ratio(cells, ITEMS, standard, RAW, 0.18, "Starlette + raw asyncpg"),
         throughput_ratio(cells, ITEMS, standard, NAIVE, 1.0, "naive async peer"),
         throughput_ratio(cells, ITEMS, standard, SYNC_POOL_40, 1.4, "sync style, 40-conn. pool"),
@@ -139,6 +143,28 @@ def evaluate(
         baked_never_stalls(cells),
         stub_headroom(cells, concurrency),
     ]
+
+
+def observability_cost(
+    cells: Cells, endpoint: Endpoint, connections: int, threshold: float
+) -> TargetResult:
+    """The default bake (observability on, 1% of traces recorded and sent) against the same
+    answers with observability=no; the detail gives both CPU times per request."""
+    on = cells.get(endpoint, connections, BAKED)
+    off = cells.get(endpoint, connections, BAKED_UNOBSERVED)
+    result = compare(
+        f"{endpoint.path}, {connections} conn.",
+        "observability on (1% sampled) / off",
+        on.ok_per_second,
+        off.ok_per_second,
+        AT_LEAST,
+        threshold,
+    )
+    cpu = f"; CPU {cpu_text(on)} / {cpu_text(off)} ms/req."
+    stalled = [m.cell.variant.name for m in (on, off) if m.stalled]
+    if stalled:
+        return replace(result, met=False, detail=f"{', '.join(stalled)} stalled")
+    return replace(result, detail=result.detail + cpu)
 
 
 def errors_of(measurement: CellMeasurement, endpoint: str) -> TargetResult:

@@ -17,6 +17,8 @@ from typing import Any
 TEMPLATE = Path(__file__).resolve().parents[1]
 EXPECTED_VARIANTS = {
     "baked",
+    "baked-no-observability",
+    "baked-traced-all",
     "baked-bare",
     "baked-granian",
     "naive",
