@@ -26,7 +26,7 @@ class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         context = current_request.get()
         request_id = context.id if context is not None else "-"
-        fields = (context.log_fields if context is not None else None) or {}
+        fields = dict((context.log_fields if context is not None else None) or {})
         record.request_id, record.request_fields = request_id, fields
         # The text format's `[4f0c... name=value ...]`
         record.request = " ".join([request_id, *(f"{k}={v}" for k, v in fields.items())])

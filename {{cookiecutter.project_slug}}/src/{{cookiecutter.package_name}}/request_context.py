@@ -10,6 +10,7 @@ see each other's context.
 import os
 import re
 import time
+from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
@@ -28,7 +29,7 @@ class RequestContext:
     status: int | None = None  # once the response has started
     answered: float | None = None  # when the response's last byte was sent
     # Fields a feature adds to every log line of the request, after its id.
-    log_fields: dict[str, str] | None = None
+    log_fields: Mapping[str, str] | None = None
 
 
 current_request: ContextVar[RequestContext | None] = ContextVar("current_request", default=None)

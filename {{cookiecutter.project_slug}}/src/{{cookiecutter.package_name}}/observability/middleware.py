@@ -2,21 +2,24 @@
 
 Placed by hand rather than with FastAPI's own server spans (`FastAPI(telemetry=...)`),
 because those cost more: measured in process on `/health`, with 1% of traces
-recorded, FastAPI's added 178 Python calls per request, these 35 (and the
-duration metric 30 more). Like FastAPI's, and unlike the ASGI
-instrumentation's defaults, it makes no span for ASGI receive and send events.
+recorded, FastAPI's span alone added 178 Python calls per request; this
+middleware, span, duration metric and log fields together, 85 (about 10 µs).
+It wraps neither `receive` nor `send`: the request context already has the
+status and the times. Like FastAPI's, and unlike the ASGI instrumentation's
+defaults, it makes no span for ASGI receive and send events.
 """
 
 import time
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.context import Context
-from opentelemetry.trace import SpanKind, StatusCode, Tracer
+from opentelemetry.trace import SpanContext, SpanKind, StatusCode, Tracer
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from prometheus_client import Histogram
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from {{ cookiecutter.package_name }}.request_context import current_request, request_header
 
@@ -57,12 +60,38 @@ def client_trace(scope: Scope) -> Context | None:
     return W3C.extract(carrier)
 
 
+class TraceIds(Mapping[str, str]):
+    """A request's trace ids as log fields, written out only when a line is logged."""
+
+    def __init__(self, ids: SpanContext) -> None:
+        self.ids = ids
+
+    def __getitem__(self, name: str) -> str:
+        if name == "trace_id":
+            return format(self.ids.trace_id, "032x")
+        if name == "span_id":
+            return format(self.ids.span_id, "016x")
+        if name == "trace_flags":
+            return format(self.ids.trace_flags, "02x")
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        # The names the OpenTelemetry spec gives them in logs that are not OTLP.
+        return iter(("trace_id", "span_id", "trace_flags"))
+
+    def __len__(self) -> int:
+        return 3
+
+
 class TelemetryMiddleware:
+    """Runs inside the request context (feature.py): its status and timing are the context's."""
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        request = current_request.get()
+        if scope["type"] != "http" or request is None:
             await self.app(scope, receive, send)
             return
         telemetry: Telemetry = scope["state"]["telemetry"]
@@ -70,31 +99,18 @@ class TelemetryMiddleware:
         parent = client_trace(scope)
         span = telemetry.tracer.start_span(method, parent, kind=SpanKind.SERVER)
         token = otel_context.attach(trace.set_span_in_context(span, parent))
-        ids = span.get_span_context()
-        if (request := current_request.get()) is not None:
-            # The names the OpenTelemetry spec gives them in logs that are not OTLP.
-            request.log_fields = {
-                "trace_id": format(ids.trace_id, "032x"),
-                "span_id": format(ids.span_id, "016x"),
-                "trace_flags": format(ids.trace_flags, "02x"),
-            }
-        started = time.perf_counter()
-        status = 500  # unless the app answers: a crash is answered 500 outside
-
-        async def send_recording_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        request.log_fields = TraceIds(span.get_span_context())
         try:
-            await self.app(scope, receive, send_recording_status)
+            await self.app(scope, receive, send)
         except Exception as exc:
             span.record_exception(exc)
             raise
         finally:
+            # No status yet: the app failed, and the request context answers 500.
+            status = request.status or 500
             route = getattr(scope.get("route"), "path", None) or "unmatched"
-            telemetry.record(method, route, status, time.perf_counter() - started)
+            answered = request.answered or time.perf_counter()
+            telemetry.record(method, route, status, answered - request.started)
             if span.is_recording():  # only the sampled ones pay for their attributes
                 describe(span, scope, f"{method} {route}", route, status)
             span.end()
