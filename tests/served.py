@@ -36,7 +36,9 @@ def migrate(project: Path, env: dict[str, str]) -> None:
 
 
 @contextmanager
-def serve(project: Path, env: dict[str, str], package: str = "my_service") -> Iterator[Served]:
+def serve(
+    project: Path, env: dict[str, str], package: str = "my_service", workers: int = 1
+) -> Iterator[Served]:
     """Serve the baked app with uvicorn until the block ends, then stop it with SIGTERM."""
     # Only these variables: nothing of this process's environment leaks into the service.
     environment = {**service_environment(project), **env, "PYTHONDONTWRITEBYTECODE": "1"}
@@ -44,7 +46,10 @@ def serve(project: Path, env: dict[str, str], package: str = "my_service") -> It
         f"{package}.main:app",
         cwd=project,
         env=environment,
-        options=["--no-access-log", "--timeout-graceful-shutdown", "10"],
+        options=[
+            *("--no-access-log", "--timeout-graceful-shutdown", "10"),
+            *(("--workers", str(workers)) if workers > 1 else ()),
+        ],
     ) as served:
         yield served
 
