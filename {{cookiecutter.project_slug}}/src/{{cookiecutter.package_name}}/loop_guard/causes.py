@@ -1,9 +1,12 @@
 """What else can hold the event loop besides the code: the collector, the scheduler, the kernel.
 
-The guard subtracts these from a late heartbeat before it calls it a block:
-a team's code is not to blame for a garbage collection, for a busy machine
-that left the loop thread waiting for a CPU, or for a thread stuck in the
-kernel on a disk read or a page fault.
+The guard splits a late heartbeat's time with these before it calls it a
+block: a team's code is not to blame for a garbage collection, for a busy
+machine that left the loop thread waiting for a CPU, for another thread
+holding the interpreter lock, or for a thread stuck in the kernel on a disk
+read or a page fault. The kernel counts the loop thread's time on a CPU and
+waiting for one (`run_and_wait_times`); the rest it slept, and what it slept
+in is sampled while the heartbeat is overdue (`thread_activity`).
 """
 
 import gc
@@ -52,27 +55,34 @@ class Moment:
     """The clocks the guard compares between two heartbeats."""
 
     wall: float  # time.monotonic()
-    cpu_wait: float  # seconds the loop thread was ready to run but had no CPU
-    collecting: float  # seconds of garbage collection, CollectionTimer's total
+    ran: float  # seconds the loop thread has run on a CPU
+    waited: float  # seconds it was ready to run but had no CPU
+    collecting: float  # seconds of its garbage collection: CollectionTimer's total
 
 
-def cpu_wait() -> float:
-    """Seconds the calling thread has spent ready to run but waiting for a CPU (Linux)."""
+def run_and_wait_times() -> tuple[float, float]:
+    """Seconds the calling thread has run on a CPU, and waited for one (Linux).
+
+    Elsewhere both stay 0: the guard then counts every late heartbeat's time
+    as sleep, and the watchdog's samples divide it.
+    """
     try:
         with open("/proc/thread-self/schedstat", "rb") as schedstat:
-            return int(schedstat.read().split()[1]) / 1e9
-    except (OSError, IndexError, ValueError):  # not Linux: count every delay
-        return 0.0
+            ran, waited = schedstat.read().split()[:2]
+    except (OSError, ValueError):
+        return 0.0, 0.0
+    return int(ran) / 1e9, int(waited) / 1e9
 
 
 def thread_activity(tid: int) -> str:
     """What thread `tid` is doing, as far as the kernel says.
 
+    - "running": on a CPU, or ready to run;
     - "stalled": in uninterruptible sleep: a disk read, a page fault, memory
       being reclaimed;
     - "waiting for a lock": asleep on a futex, which is how a thread waits
       for the interpreter lock that another thread holds (or for any lock);
-    - "running code": on a CPU, or asleep in any other call (`time.sleep`, a
+    - "in a blocking call": asleep in any other call (`time.sleep`, a
       blocking socket): what a blocking route looks like.
     """
     try:
@@ -81,9 +91,11 @@ def thread_activity(tid: int) -> str:
         with open(TASK.format(tid=tid) + "wchan", "rb") as wchan:
             waits_in = wchan.read()
     except (OSError, IndexError):
-        return "running code"
+        return "in a blocking call"
+    if state == b"R":
+        return "running"
     if state == b"D":
         return "stalled"
-    if state == b"S" and b"futex" in waits_in:
+    if b"futex" in waits_in:
         return "waiting for a lock"
-    return "running code"
+    return "in a blocking call"

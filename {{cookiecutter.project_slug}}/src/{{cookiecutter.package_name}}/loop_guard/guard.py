@@ -10,10 +10,12 @@ of them, and nothing else reports it. The guard has two parts:
   thread: its Python stack (which request, which line) and what the kernel
   says it is doing (causes.py).
 
-A late heartbeat is split into its causes: time in garbage collection, time
-the loop thread waited for a CPU, time it was stalled in the kernel or
-waited for a lock another thread held, and the rest, when the watchdog saw
-the loop running code. Only that rest, when it reaches the threshold, is a
+A late heartbeat's time is split into its causes. The kernel says how long
+the loop thread ran and how long it waited for a CPU; it slept the rest,
+and the watchdog's samples say in what: a blocking call, a lock another
+thread held (the interpreter's), or a stall in the kernel. Time running
+code, less garbage collection, plus time in blocking calls is the code's:
+when it reaches the threshold, and the watchdog saw where, it is a
 **block**: a warning naming the route and the stack, which fails the tests.
 A late heartbeat explained by the other causes is a **pause**, logged as such
 (`<package>.loop_guard.pauses`) and never blamed on a route. Serving a
@@ -32,12 +34,14 @@ from dataclasses import dataclass, field
 from {{ cookiecutter.package_name }}.loop_guard.causes import (
     CollectionTimer,
     Moment,
-    cpu_wait,
+    run_and_wait_times,
     thread_activity,
 )
 from {{ cookiecutter.package_name }}.loop_guard.reports import LoopBlock, LoopPause, report_block, report_pause
 from {{ cookiecutter.package_name }}.loop_guard.stack import format_stack, is_loop_waiting, route_being_served
 
+# What the loop thread may be asleep in, as `thread_activity` names it.
+SLEEPS = ("in a blocking call", "waiting for a lock", "stalled")
 # Told after every heartbeat how late it was (seconds) and what it was
 # reported as, if anything: for whoever exports the loop's health as metrics.
 HeartbeatListener = Callable[[float, LoopBlock | LoopPause | None], None]
@@ -49,7 +53,7 @@ class _Watch:
 
     heartbeat: float
     seen: Counter[str] = field(default_factory=Counter)  # activity -> times seen
-    route: str = ""  # and where, the first time it saw code running
+    route: str = ""  # and where, the first time it saw the code at work
     stack: str = ""
 
 
@@ -89,7 +93,7 @@ class LoopBlockGuard:
             self._collections.remove()
 
     def _now(self) -> Moment:
-        return Moment(time.monotonic(), cpu_wait(), self._collections.seconds)
+        return Moment(time.monotonic(), *run_and_wait_times(), self._collections.seconds)
 
     async def _beat(self) -> None:
         while True:
@@ -107,20 +111,28 @@ class LoopBlockGuard:
         watch = self._watch if self._watch and self._watch.heartbeat == heartbeat.wall else None
         self._watch = None  # one report per late heartbeat
         seen = watch.seen if watch else Counter[str]()
-        causes = {
-            "garbage collection": now.collecting - heartbeat.collecting,
-            "waiting for a CPU": now.cpu_wait - heartbeat.cpu_wait,
-            "stalled in the kernel": seen["stalled"] * self._interval,
-            "waiting for a lock": seen["waiting for a lock"] * self._interval,
-        }
-        held_for = late - sum(causes.values())
+        ran, waited = now.ran - heartbeat.ran, now.waited - heartbeat.waited
+        collecting = min(now.collecting - heartbeat.collecting, ran)
+        # Besides the heartbeat's own sleep, the loop thread slept this long;
+        # the samples taken while it was overdue say in what, in proportion.
+        slept = max(late - ran - waited, 0.0)
+        asleep = sum(seen[kind] for kind in SLEEPS)
+        share = {kind: slept * seen[kind] / asleep if asleep else 0.0 for kind in SLEEPS}
+        held_for = ran - collecting + share["in a blocking call"]
         report: LoopBlock | LoopPause
-        if watch and seen["running code"] and held_for >= self.threshold:
+        if watch and watch.stack and held_for >= self.threshold:
             report = report_block(LoopBlock(watch.route, watch.stack, held_for))
             self.blocks.append(report)
         else:
-            causes["unexplained"] = max(held_for, 0.0)
-            report = report_pause(LoopPause(late, {k: v for k, v in causes.items() if v}))
+            causes = {
+                "garbage collection": collecting,
+                "waiting for a CPU": waited,
+                "waiting for a lock": share["waiting for a lock"],
+                "stalled in the kernel": share["stalled"],
+                "running code": held_for,
+                "unexplained": slept if not asleep else 0.0,
+            }
+            report = report_pause(LoopPause(late, {k: v for k, v in causes.items() if v > 0}))
             self.pauses.append(report)
         self._tell(late, report)
 
@@ -131,7 +143,7 @@ class LoopBlockGuard:
     def _watch_loop(self, loop_thread: int, loop_native_id: int) -> None:
         while not self._stopped.wait(self._interval):
             heartbeat = self._heartbeat.wall
-            if time.monotonic() - heartbeat - self._interval < self.threshold / 2:
+            if time.monotonic() - heartbeat - self._interval < self.threshold / 4:
                 continue
             frame = sys._current_frames().get(loop_thread)
             if frame is None or is_loop_waiting(frame):
@@ -141,7 +153,7 @@ class LoopBlockGuard:
             watch = self._watch
             activity = thread_activity(loop_native_id)
             watch.seen[activity] += 1
-            if activity == "running code" and not watch.stack:
+            if activity in ("running", "in a blocking call") and not watch.stack:
                 try:
                     watch.route, watch.stack = route_being_served(frame), format_stack(frame)
                 except Exception:
