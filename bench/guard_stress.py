@@ -12,9 +12,9 @@ calls fsync after each write, a process that allocates, touches and frees
 large buffers, and, inside the process under test, a thread that calls
 `gc.collect()` over and over. The suite runs `--runs` times; every guard
 failure ("event loop blocked for ...") is counted, and so is every other
-failure. Then a `time.sleep(0.3)` is added to the liveness route and the
-suite runs once more, under the same load: it must fail, naming the route.
-The counts are printed and written to `results/guard_stress.json`.
+failure. First, a `time.sleep(0.3)` is added to the liveness route and the
+suite runs once under the same load: it must fail, naming the route. The
+counts are printed, and written to `results/guard_stress.json` after every run.
 """
 
 import argparse
@@ -29,6 +29,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from cookiecutter.main import cookiecutter
 
@@ -128,48 +129,73 @@ def main(argv: list[str]) -> int:
         plugins = Path(workdir) / "plugins"
         plugins.mkdir()
         (plugins / "gc_storm.py").write_text(GC_STORM, encoding="utf-8")
-        runs = []
         with hostile_load(workdir):
+            mutation = run_mutated(project, plugins)
+            print(
+                f"blocking mutation: {mutation['summary']}  routes named: "
+                f"{', '.join(mutation['routes_named']) or 'none'}",
+                flush=True,
+            )
+            runs: list[dict[str, Any]] = []
             for number in range(1, arguments.runs + 1):
-                started = time.monotonic()
-                result = run_suite(project, plugins)
-                run = {
-                    "run": number,
-                    "seconds": round(time.monotonic() - started, 1),
-                    "exit_code": result.returncode,
-                    "guard_failures": GUARD_FAILURE.findall(result.stdout),
-                    "pauses_logged": len(PAUSE.findall(result.stdout)),
-                    "summary": summary(result),
-                }
-                runs.append(run)
-                print(
-                    f"run {number:2}: {run['summary']}  guard failures: "
-                    f"{len(run['guard_failures'])}",
-                    flush=True,
-                )
-            health = project / "src" / project.name.replace("-", "_") / "health" / "routes.py"
-            original = health.read_text(encoding="utf-8")
-            health.write_text(original.replace(LIVENESS, LIVENESS + BLOCKING), encoding="utf-8")
-            mutated = run_suite(project, plugins)
-            health.write_text(original, encoding="utf-8")
+                runs.append(run_once(project, plugins, number))
+                # Written after every run: a stress run stopped early keeps what it measured.
+                document = record(runs, mutation)
+    print(
+        f"\n{len(runs)} runs under load: {document['failed_runs']} failed, "
+        f"{document['guard_failures']} guard failures; the blocking mutation "
+        f"{'was caught' if mutation['caught'] else 'was NOT caught'}"
+        f" (routes named: {', '.join(mutation['routes_named']) or 'none'})"
+    )
+    return 0 if document["guard_failures"] == 0 and mutation["caught"] else 1
 
-    caught = GUARD_FAILURE.findall(mutated.stdout)
+
+def run_once(project: Path, plugins: Path, number: int) -> dict[str, Any]:
+    started = time.monotonic()
+    result = run_suite(project, plugins)
+    run: dict[str, Any] = {
+        "run": number,
+        "seconds": round(time.monotonic() - started, 1),
+        "exit_code": result.returncode,
+        "guard_failures": GUARD_FAILURE.findall(result.stdout),
+        "pauses_logged": len(PAUSE.findall(result.stdout)),
+        "summary": summary(result),
+    }
+    failures = len(run["guard_failures"])
+    print(f"run {number:2}: {run['summary']}  guard failures: {failures}", flush=True)
+    return run
+
+
+def run_mutated(project: Path, plugins: Path) -> dict[str, Any]:
+    """The suite once with a `time.sleep(0.3)` in the liveness route: it must fail, naming it."""
+    health = project / "src" / project.name.replace("-", "_") / "health" / "routes.py"
+    original = health.read_text(encoding="utf-8")
+    if LIVENESS not in original:
+        raise SystemExit(f"the liveness route's docstring moved: update LIVENESS in {__file__}")
+    health.write_text(original.replace(LIVENESS, LIVENESS + BLOCKING), encoding="utf-8")
+    try:
+        mutated = run_suite(project, plugins)
+    finally:
+        health.write_text(original, encoding="utf-8")
+    named = sorted(set(GUARD_FAILURE.findall(mutated.stdout)))
+    return {
+        "exit_code": mutated.returncode,
+        "routes_named": named,
+        "caught": mutated.returncode != 0 and "GET /health" in named,
+        "summary": summary(mutated),
+    }
+
+
+def record(runs: list[dict[str, Any]], mutation: dict[str, Any]) -> dict[str, Any]:
     document = {
         "runs": runs,
         "guard_failures": sum(len(run["guard_failures"]) for run in runs),
         "failed_runs": sum(run["exit_code"] != 0 for run in runs),
-        "mutation": {"exit_code": mutated.returncode, "routes_named": sorted(set(caught))},
+        "mutation": mutation,
     }
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-    print(
-        f"\n{len(runs)} runs under load: {document['failed_runs']} failed, "
-        f"{document['guard_failures']} guard failures; the blocking mutation "
-        f"{'was caught' if mutated.returncode and 'GET /health' in caught else 'was NOT caught'}"
-        f" (routes named: {', '.join(sorted(set(caught))) or 'none'})"
-    )
-    clean = document["guard_failures"] == 0 and "GET /health" in caught
-    return 0 if clean and mutated.returncode != 0 else 1
+    return document
 
 
 if __name__ == "__main__":
