@@ -37,6 +37,8 @@ TEMPLATE = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).resolve().parent / "results" / "guard_stress.json"
 GUARD_FAILURE = re.compile(r"event loop blocked for \d+ ms by ([^;]+);")
 PAUSE = re.compile(r"event loop paused for \d+ ms")
+# pytest's short summary (-ra): "FAILED tests/x.py::test_y - reason", "ERROR ...".
+FAILED_TEST = re.compile(r"^(?:FAILED|ERROR) .*$", re.MULTILINE)
 LIVENESS = '''    """The process is up and serving. Does no I/O, so it stays fast under any load."""
 '''
 BLOCKING = "    import time\n\n    time.sleep(0.3)\n"
@@ -159,6 +161,7 @@ def run_once(project: Path, plugins: Path, number: int) -> dict[str, Any]:
         "exit_code": result.returncode,
         "guard_failures": GUARD_FAILURE.findall(result.stdout),
         "pauses_logged": len(PAUSE.findall(result.stdout)),
+        "failed_tests": FAILED_TEST.findall(result.stdout),
         "summary": summary(result),
     }
     failures = len(run["guard_failures"])
@@ -180,6 +183,7 @@ def run_mutated(project: Path, plugins: Path) -> dict[str, Any]:
     named = sorted(set(GUARD_FAILURE.findall(mutated.stdout)))
     return {
         "exit_code": mutated.returncode,
+        "failed_tests": FAILED_TEST.findall(mutated.stdout),
         "routes_named": named,
         "caught": mutated.returncode != 0 and "GET /health" in named,
         "summary": summary(mutated),
