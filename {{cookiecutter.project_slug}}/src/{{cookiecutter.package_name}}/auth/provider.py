@@ -87,14 +87,14 @@ async def fetch_keys(
 async def open_signing_keys_with(
     client: httpx.AsyncClient, settings: AuthSettings
 ) -> AsyncIterator[SigningKeys]:
-    """The signing keys, fetched through `client`: first at start-up, so that the
-    first requests need not wait. A provider that is down then does not stop the
-    service from starting; requests answer 503 until keys can be fetched."""
+    """The signing keys, fetched through `client` when first needed: by the first
+    readiness check (an orchestrator probes before it sends traffic) or the first
+    request. A provider that is down does not stop the service from starting;
+    requests that need a token answer 503 until the keys can be fetched."""
     keys = SigningKeys(
         partial(fetch_keys, client, settings, {}),
         min_interval=settings.auth_jwks_min_refresh_interval,
     )
-    await keys.refresh()
     try:
         yield keys
     finally:

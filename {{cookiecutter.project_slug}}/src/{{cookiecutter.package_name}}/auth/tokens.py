@@ -7,11 +7,9 @@ from typing import Any
 import jwt
 
 from {{ cookiecutter.package_name }}.auth.keys import SigningKeys, UnknownKeyError
+from {{ cookiecutter.package_name }}.auth.limits import shape_problem
 from {{ cookiecutter.package_name }}.auth.settings import AuthSettings
 
-# Real access tokens are well under this; a longer one is refused before it is
-# parsed, which also bounds how deep its JSON can nest.
-MAX_TOKEN_LENGTH = 8192
 REQUIRED_CLAIMS = ["exp", "iss", "aud", "sub"]
 
 
@@ -53,8 +51,8 @@ REASONS: tuple[tuple[type[Exception], str], ...] = (
 async def verify_token(token: str, keys: SigningKeys, settings: AuthSettings) -> Principal:
     """The principal a valid token names; raises `InvalidTokenError` for any other token,
     and `DependencyUnavailableError` when no signing keys can be had."""
-    if len(token) > MAX_TOKEN_LENGTH:
-        raise InvalidTokenError("the token is too long")
+    if problem := shape_problem(token):
+        raise InvalidTokenError(problem)
     try:
         header = jwt.get_unverified_header(token)
     except (jwt.PyJWTError, RecursionError):

@@ -34,7 +34,7 @@ router = feature_router(
 )
 {% else -%}
 router = feature_router(prefix="/items", tags=["items"], responses=UNAVAILABLE)
-{% endif %}
+{%- endif %}
 
 ItemId = Annotated[int, Path(ge=1, le=MAX_ITEM_ID)]
 

@@ -1,0 +1,41 @@
+"""Authentication's fixtures: a real identity provider on 127.0.0.1, and a token of it
+on the requests of the shared `client`."""
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.support.identity_provider import AUDIENCE, IdentityProvider
+
+REQUIRED_ENVIRONMENT = {"AUTH_ISSUER": "https://login.example.com/", "AUTH_AUDIENCE": AUDIENCE}
+
+
+@pytest.fixture(scope="session")
+def identity_provider_server() -> Iterator[IdentityProvider]:
+    with IdentityProvider().running() as provider:
+        yield provider
+
+
+@pytest.fixture
+def identity_provider(identity_provider_server: IdentityProvider) -> IdentityProvider:
+    """The shared provider, its counts cleared; tests that rotate or stop it make their own."""
+    identity_provider_server.jwks_fetches = identity_provider_server.discovery_fetches = 0
+    return identity_provider_server
+
+
+@pytest.fixture
+def auth_settings(identity_provider: IdentityProvider) -> dict[str, Any]:
+    return {
+        "auth_issuer": identity_provider.issuer,
+        "auth_audience": AUDIENCE,
+        "auth_provider_timeout": 2.0,
+        # Each request that names an unknown key refreshes: the tests count those fetches.
+        "auth_jwks_min_refresh_interval": 0.0,
+    }
+
+
+@pytest.fixture
+def auth_client_headers(identity_provider: IdentityProvider) -> dict[str, str]:
+    """What the shared `client` sends: a token that may read and write."""
+    return {"Authorization": f"Bearer {identity_provider.token()}"}
