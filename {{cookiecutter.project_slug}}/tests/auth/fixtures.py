@@ -1,12 +1,15 @@
 """Authentication's fixtures: a real identity provider on 127.0.0.1, and a token of it
 on the requests of the shared `client`."""
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import httpx
 import pytest
+from fastapi import FastAPI
 
 from tests.support.identity_provider import AUDIENCE, IdentityProvider
+from tests.support.serving import client_for
 
 REQUIRED_ENVIRONMENT = {"AUTH_ISSUER": "https://login.example.com/", "AUTH_AUDIENCE": AUDIENCE}
 
@@ -38,4 +41,22 @@ def auth_settings(identity_provider: IdentityProvider) -> dict[str, Any]:
 @pytest.fixture
 def auth_client_headers(identity_provider: IdentityProvider) -> dict[str, str]:
     """What the shared `client` sends: a token that may read and write."""
-    return {"Authorization": f"Bearer {identity_provider.token()}"}
+    return bearer(identity_provider.token())
+
+
+@pytest.fixture
+async def anonymous_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the app that sends no token unless a test gives one."""
+    async with client_for(app) as client:
+        yield client
+
+
+@pytest.fixture
+def own_identity_provider() -> Iterator[IdentityProvider]:
+    """A provider of this test alone, to rotate, stop or slow down."""
+    with IdentityProvider().running() as provider:
+        yield provider
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
