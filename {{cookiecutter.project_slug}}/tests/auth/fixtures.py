@@ -6,7 +6,9 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+
+from {{ cookiecutter.package_name }}.auth.dependencies import PrincipalDep, require_scopes
 
 from tests.support.identity_provider import AUDIENCE, IdentityProvider
 from tests.support.serving import client_for
@@ -44,10 +46,25 @@ def auth_client_headers(identity_provider: IdentityProvider) -> dict[str, str]:
     return bearer(identity_provider.token())
 
 
+def with_guarded_routes(app: FastAPI) -> FastAPI:
+    """`app` with `/guarded`: GET needs a valid token, POST the scope things:write too."""
+
+    @app.get("/guarded")
+    async def read_guarded(principal: PrincipalDep, request: Request) -> dict[str, str]:
+        # What another feature (a rate limit by caller) would read.
+        return {"subject": principal.subject, "stored": request.state.principal.subject}
+
+    @app.post("/guarded", dependencies=[require_scopes("things:write")])
+    async def write_guarded() -> None:
+        pass
+
+    return app
+
+
 @pytest.fixture
 async def anonymous_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """A client of the app that sends no token unless a test gives one."""
-    async with client_for(app) as client:
+    """A client of the app, with `/guarded`, that sends no token unless a test gives one."""
+    async with client_for(with_guarded_routes(app)) as client:
         yield client
 
 
