@@ -9,7 +9,6 @@ import pytest
 from fastapi import FastAPI, Request
 
 from {{ cookiecutter.package_name }}.auth.dependencies import PrincipalDep, require_scopes
-
 from tests.support.identity_provider import AUDIENCE, IdentityProvider
 from tests.support.serving import client_for
 

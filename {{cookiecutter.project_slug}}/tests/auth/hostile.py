@@ -37,7 +37,9 @@ def unsigned(header: dict[str, object] | bytes, claims: dict[str, object] | byte
     return f"{segment(header)}.{segment(claims)}."
 
 
-def signed(key: SigningKey, header: dict[str, object] | bytes, claims: dict[str, object] | bytes) -> str:
+def signed(
+    key: SigningKey, header: dict[str, object] | bytes, claims: dict[str, object] | bytes
+) -> str:
     """RS256 by hand: PyJWT itself refuses to write most of these headers."""
     signing_input = f"{segment(header)}.{segment(claims)}"
     signature = key.private.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
@@ -52,7 +54,9 @@ def nested_json(before: bytes, depth: int) -> bytes:
 def with_nested_claims(provider: IdentityProvider) -> str:
     """Signed by the provider's own key: only the service's bounds stop it."""
     claims = json.dumps(provider.claims()).encode()[:-1] + b", "
-    return signed(provider.key, {"alg": "RS256", "kid": provider.key.kid}, nested_json(claims, 2000))
+    return signed(
+        provider.key, {"alg": "RS256", "kid": provider.key.kid}, nested_json(claims, 2000)
+    )
 
 
 def signed_with_public_key_as_hmac_secret(provider: IdentityProvider) -> str:
@@ -60,7 +64,9 @@ def signed_with_public_key_as_hmac_secret(provider: IdentityProvider) -> str:
     public_pem = provider.key.private.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    signing_input = f"{segment({'alg': 'HS256', 'kid': provider.key.kid})}.{segment(provider.claims())}"
+    signing_input = (
+        f"{segment({'alg': 'HS256', 'kid': provider.key.kid})}.{segment(provider.claims())}"
+    )
     mac = hmac.new(public_pem, signing_input.encode(), hashlib.sha256).digest()
     return f"{signing_input}.{segment(mac)}"
 
@@ -89,13 +95,19 @@ HOSTILE_TOKENS = [
         "the token has expired",
     ),
     HostileToken(
-        "not-valid-yet", lambda p: p.token(nbf=int(time.time()) + 3600), "the token is not valid yet"
+        "not-valid-yet",
+        lambda p: p.token(nbf=int(time.time()) + 3600),
+        "the token is not valid yet",
     ),
     HostileToken(
-        "wrong-issuer", lambda p: p.token(iss="https://evil.example.com"), "the token is from another issuer"
+        "wrong-issuer",
+        lambda p: p.token(iss="https://evil.example.com"),
+        "the token is from another issuer",
     ),
     HostileToken(
-        "wrong-audience", lambda p: p.token(aud="another-service"), "the token is for another audience"
+        "wrong-audience",
+        lambda p: p.token(aud="another-service"),
+        "the token is for another audience",
     ),
     HostileToken(
         "missing-kid",
@@ -103,7 +115,9 @@ HOSTILE_TOKENS = [
         "the token names no signing key",
     ),
     HostileToken(
-        "kid-not-a-string", lambda p: signed(p.key, {"alg": "RS256", "kid": 7}, p.claims()), "the token is malformed"
+        "kid-not-a-string",
+        lambda p: signed(p.key, {"alg": "RS256", "kid": 7}, p.claims()),
+        "the token is malformed",
     ),
     HostileToken(
         "unknown-kid", lambda p: p.token(key=FOREIGN_KEY), "the token's signing key is unknown"
@@ -113,14 +127,14 @@ HOSTILE_TOKENS = [
         lambda p: signed(FOREIGN_KEY, {"alg": "RS256", "kid": p.key.kid}, p.claims()),
         "the token's signature does not verify",
     ),
-    HostileToken(
-        "tampered-payload", with_payload_swapped, "the token's signature does not verify"
-    ),
+    HostileToken("tampered-payload", with_payload_swapped, "the token's signature does not verify"),
     HostileToken("truncated", lambda p: p.token()[:-400], "the token is malformed"),
     HostileToken("two-segments", lambda p: p.token().rsplit(".", 1)[0], "the token is malformed"),
     HostileToken("not-base64", lambda p: "!!!$$$.@@@***.%%%^^^", "the token is malformed"),
     HostileToken(
-        "header-not-json", lambda p: f"{segment(b'not json')}.{segment(p.claims())}.c2ln", "the token is malformed"
+        "header-not-json",
+        lambda p: f"{segment(b'not json')}.{segment(p.claims())}.c2ln",
+        "the token is malformed",
     ),
     HostileToken(
         "10-kb-header",
@@ -141,6 +155,8 @@ HOSTILE_TOKENS = [
     HostileToken("no-expiry", lambda p: p.token(exp=None), "the token lacks a required claim"),
     HostileToken("expiry-not-a-number", lambda p: p.token(exp="never"), "the token is malformed"),
     HostileToken(
-        "scopes-not-strings", lambda p: p.token(scope={"items": "write"}), "the token's scopes are neither a string nor a list of strings"
+        "scopes-not-strings",
+        lambda p: p.token(scope={"items": "write"}),
+        "the token's scopes are neither a string nor a list of strings",
     ),
 ]

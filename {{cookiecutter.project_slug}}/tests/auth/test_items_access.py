@@ -6,7 +6,11 @@ import pytest
 from tests.auth.fixtures import bearer
 from tests.support.identity_provider import IdentityProvider
 
-WRITES = [("POST", "/items", {"name": "lamp"}), ("PATCH", "/items/1", {"name": "desk"}), ("DELETE", "/items/1", None)]
+WRITES = [
+    ("POST", "/items", {"name": "lamp"}),
+    ("PATCH", "/items/1", {"name": "desk"}),
+    ("DELETE", "/items/1", None),
+]
 READS = [("GET", "/items"), ("GET", "/items/1")]
 
 
@@ -14,7 +18,9 @@ READS = [("GET", "/items"), ("GET", "/items/1")]
 async def test_every_item_route_refuses_a_request_without_a_token(
     anonymous_client: httpx.AsyncClient, method: str, path: str
 ) -> None:
-    response = await anonymous_client.request(method, path, json={"name": "x"} if method != "GET" else None)
+    response = await anonymous_client.request(
+        method, path, json={"name": "x"} if method != "GET" else None
+    )
 
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == 'Bearer error="invalid_token"'
@@ -36,7 +42,10 @@ async def test_a_token_without_items_write_reads_items_but_cannot_change_them(
     assert created.status_code == 201
     assert read.json() == created.json()
     assert [response.status_code for response in refused] == [403] * 3
-    assert all(response.json() == {"detail": "the token lacks the scope items:write"} for response in refused)
+    assert all(
+        response.json() == {"detail": "the token lacks the scope items:write"}
+        for response in refused
+    )
 
 
 async def test_the_schema_declares_the_bearer_scheme_and_its_errors_on_every_item_route(
@@ -44,7 +53,10 @@ async def test_the_schema_declares_the_bearer_scheme_and_its_errors_on_every_ite
 ) -> None:
     schema = (await anonymous_client.get("/openapi.json")).json()
 
-    operations = [*schema["paths"]["/items"].values(), *schema["paths"]["/items/{item_id}"].values()]
+    operations = [
+        *schema["paths"]["/items"].values(),
+        *schema["paths"]["/items/{item_id}"].values(),
+    ]
     assert len(operations) == 5
     for operation in operations:
         assert operation["security"] == [{"HTTPBearer": []}]

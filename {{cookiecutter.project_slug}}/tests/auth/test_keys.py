@@ -45,13 +45,17 @@ async def test_a_rotated_key_is_fetched_once_for_50_concurrent_requests(
     provider_client: httpx.AsyncClient, own_identity_provider: IdentityProvider
 ) -> None:
     provider = own_identity_provider
-    assert (await provider_client.get("/guarded", headers=bearer(provider.token()))).status_code == 200
+    assert (
+        await provider_client.get("/guarded", headers=bearer(provider.token()))
+    ).status_code == 200
     assert provider.jwks_fetches == 1
     await asyncio.to_thread(provider.rotate)  # a new RSA key takes a while to make
     provider.delay = 0.3  # every request arrives while the one fetch is under way
 
     token = bearer(provider.token())
-    answers = await asyncio.gather(*(provider_client.get("/guarded", headers=token) for _ in range(50)))
+    answers = await asyncio.gather(
+        *(provider_client.get("/guarded", headers=token) for _ in range(50))
+    )
 
     assert [answer.status_code for answer in answers] == [200] * 50
     assert provider.jwks_fetches == 2
@@ -102,7 +106,9 @@ async def test_with_the_provider_down_at_start_up_requests_get_503_until_it_is_b
     back = await provider_client.get("/guarded", headers=token)
 
     assert down.status_code == 503
-    assert down.json() == {"detail": "identity provider unavailable (no signing keys), try again later"}
+    assert down.json() == {
+        "detail": "identity provider unavailable (no signing keys), try again later"
+    }
     assert not_ready.status_code == 503
     assert back.status_code == 200
 
@@ -143,7 +149,9 @@ async def test_a_direct_key_set_url_skips_discovery(
     client_of: ClientFor, own_identity_provider: IdentityProvider
 ) -> None:
     provider = own_identity_provider
-    async with client_of(auth_issuer=provider.issuer, auth_jwks_url=f"{provider.url}/jwks") as client:
+    async with client_of(
+        auth_issuer=provider.issuer, auth_jwks_url=f"{provider.url}/jwks"
+    ) as client:
         response = await client.get("/guarded", headers=bearer(provider.token()))
 
     assert response.status_code == 200
@@ -156,7 +164,9 @@ async def test_a_discovery_document_of_another_issuer_is_not_used(
     provider = own_identity_provider
     # The document says "http://127.0.0.1:<port>", without the slash.
     async with client_of(auth_issuer=provider.issuer + "/") as client:
-        response = await client.get("/guarded", headers=bearer(provider.token(iss=provider.issuer + "/")))
+        response = await client.get(
+            "/guarded", headers=bearer(provider.token(iss=provider.issuer + "/"))
+        )
 
     assert response.status_code == 503
     assert provider.jwks_fetches == 0

@@ -6,7 +6,9 @@ from {{ cookiecutter.package_name }}.settings import SettingsError, load_setting
 
 
 @pytest.mark.parametrize(
-    "algorithms", ['["none"]', '["RS256","none"]', '["HS1"]', "[]"], ids=["none", "none-too", "unknown", "empty"]
+    "algorithms",
+    ['["none"]', '["RS256","none"]', '["HS1"]', "[]"],
+    ids=["none", "none-too", "unknown", "empty"],
 )
 def test_unsafe_or_unknown_algorithms_are_refused(
     environment: pytest.MonkeyPatch, algorithms: str
@@ -27,7 +29,9 @@ def test_asymmetric_algorithms_are_the_default_and_hs256_only_when_listed(
     assert load_settings().auth_algorithms == ["HS256"]
 
 
-@pytest.mark.parametrize("issuer", ["login.example.com", "ftp://login.example.com", "https://u:p@x.example"])
+@pytest.mark.parametrize(
+    "issuer", ["login.example.com", "ftp://login.example.com", "https://u:p@x.example"]
+)
 def test_an_issuer_that_is_not_an_http_url_is_refused(
     environment: pytest.MonkeyPatch, issuer: str
 ) -> None:

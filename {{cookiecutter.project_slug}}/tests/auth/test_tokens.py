@@ -4,6 +4,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from tests.auth.fixtures import bearer
 from tests.auth.hostile import HOSTILE_TOKENS, HostileToken
 from tests.support.identity_provider import IdentityProvider
@@ -55,7 +56,9 @@ async def test_a_request_without_a_bearer_token_is_refused_with_401(
 async def test_a_valid_token_names_its_caller_to_the_route_and_on_the_request(
     anonymous_client: httpx.AsyncClient, identity_provider: IdentityProvider
 ) -> None:
-    response = await anonymous_client.get("/guarded", headers=bearer(identity_provider.token(sub="ada")))
+    response = await anonymous_client.get(
+        "/guarded", headers=bearer(identity_provider.token(sub="ada"))
+    )
 
     assert response.json() == {"subject": "ada", "stored": "ada"}
 
@@ -78,11 +81,17 @@ async def test_a_token_without_the_scope_a_route_requires_gets_403(
 
 @pytest.mark.parametrize(
     "granted",
-    [{"scope": "profile things:write"}, {"scope": None, "scp": ["things:write"]}, {"scope": None, "scp": "things:write"}],
+    [
+        {"scope": "profile things:write"},
+        {"scope": None, "scp": ["things:write"]},
+        {"scope": None, "scp": "things:write"},
+    ],
     ids=["scope", "scp-list", "scp-string"],
 )
 async def test_scopes_are_read_from_scope_or_scp(
-    anonymous_client: httpx.AsyncClient, identity_provider: IdentityProvider, granted: dict[str, Any]
+    anonymous_client: httpx.AsyncClient,
+    identity_provider: IdentityProvider,
+    granted: dict[str, Any],
 ) -> None:
     writer = bearer(identity_provider.token(**granted))
 

@@ -15,6 +15,7 @@ import itertools
 import json
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -75,22 +76,29 @@ class IdentityProvider:
             "iat": now,
             "exp": now + 600,
             "scope": "items:write",
+            "jti": uuid.uuid4().hex,  # every token its own, as a provider's are
         }
         return {name: value for name, value in {**claims, **overrides}.items() if value is not None}
 
-    def token(self, key: SigningKey | None = None, headers: dict[str, Any] | None = None, **claims: Any) -> str:
+    def token(
+        self, key: SigningKey | None = None, headers: dict[str, Any] | None = None, **claims: Any
+    ) -> str:
         """A token signed with `key` (the current one by default); `claims` override
         the defaults, and a claim set to None is left out."""
         key = key or self.key
         return jwt.encode(
-            self.claims(**claims), key.private, algorithm="RS256", headers={"kid": key.kid, **(headers or {})}
+            self.claims(**claims),
+            key.private,
+            algorithm="RS256",
+            headers={"kid": key.kid, **(headers or {})},
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         assert scope["type"] == "http"
         if self.delay:
             await asyncio.sleep(self.delay)
-        status, headers, body = 404, [], {"detail": "not found"}
+        status, headers = 404, []
+        body: object = {"detail": "not found"}
         if scope["path"] == "/.well-known/openid-configuration":
             self.discovery_fetches += 1
             status, body = 200, {"issuer": self.issuer, "jwks_uri": f"{self.url}/jwks"}
@@ -109,7 +117,9 @@ class IdentityProvider:
         """Serve on a free port of 127.0.0.1 until the block ends; `url` says where."""
         listener = listening_socket()
         port = listener.getsockname()[1]
-        config = uvicorn.Config(self, lifespan="off", ws="none", log_level="warning", loop="asyncio")
+        config = uvicorn.Config(
+            self, lifespan="off", ws="none", log_level="warning", loop="asyncio"
+        )
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
         thread.start()

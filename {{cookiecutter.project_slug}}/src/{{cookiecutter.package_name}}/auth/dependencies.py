@@ -13,6 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from {{ cookiecutter.package_name }}.auth.keys import SigningKeys
 from {{ cookiecutter.package_name }}.auth.tokens import InvalidTokenError, Principal, verify_token
+from {{ cookiecutter.package_name }}.auth.verified import VerifiedTokens
 from {{ cookiecutter.package_name }}.errors import ErrorDetail
 from {{ cookiecutter.package_name }}.routing import Responses
 
@@ -39,11 +40,16 @@ async def authenticate(
 ) -> Principal:
     if credentials is None:
         raise refused("a bearer token is required")
-    keys: SigningKeys = request.state.signing_keys
-    try:
-        principal = await verify_token(credentials.credentials, keys, request.state.settings)
-    except InvalidTokenError as exc:
-        raise refused(str(exc)) from None
+    token = credentials.credentials
+    verified: VerifiedTokens = request.state.verified_tokens
+    principal = verified.get(token)
+    if principal is None:
+        keys: SigningKeys = request.state.signing_keys
+        try:
+            principal = await verify_token(token, keys, request.state.settings)
+        except InvalidTokenError as exc:
+            raise refused(str(exc)) from None
+        verified.add(token, principal)
     request.state.principal = principal
     return principal
 

@@ -79,7 +79,7 @@ class SigningKeys:
         self.fetches += 1
         try:
             keys, max_age = await self._fetch()
-        except Exception as exc:  # noqa: BLE001 - any failure leaves the cached keys in place
+        except Exception as exc:
             self._last_failure = f"{type(exc).__name__}: {exc}"
             stale = "keeping the cached keys" if self._keys else "no keys to serve"
             logger.warning("fetching the signing keys failed (%s); %s", self._last_failure, stale)

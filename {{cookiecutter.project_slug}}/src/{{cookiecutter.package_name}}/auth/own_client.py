@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 
 import httpx
 
-from {{ cookiecutter.package_name }}.auth.provider import keys_ready, open_signing_keys_with
+from {{ cookiecutter.package_name }}.auth.provider import keys_ready, open_verification
 from {{ cookiecutter.package_name }}.auth.settings import AuthSettings
 from {{ cookiecutter.package_name }}.feature import Feature, State
 
@@ -17,9 +17,9 @@ async def open_signing_keys(settings: AuthSettings) -> AsyncIterator[State]:
     tls = await asyncio.to_thread(httpx.create_ssl_context)
     async with (
         httpx.AsyncClient(verify=tls, follow_redirects=False) as client,
-        open_signing_keys_with(client, settings) as keys,
+        open_verification(client, settings) as verification,
     ):
-        yield {"signing_keys": keys}
+        yield verification
 
 
 FEATURE = Feature(name="auth", lifespan=open_signing_keys, ready=keys_ready)

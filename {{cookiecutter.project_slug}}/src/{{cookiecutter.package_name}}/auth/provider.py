@@ -1,5 +1,6 @@
 """The identity provider over HTTP: its discovery document and its key set (JWKS)."""
 
+import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator, Mapping
@@ -11,6 +12,7 @@ from jwt import PyJWK, PyJWTError
 
 from {{ cookiecutter.package_name }}.auth.keys import SigningKeys
 from {{ cookiecutter.package_name }}.auth.settings import AuthSettings
+from {{ cookiecutter.package_name }}.auth.verified import VerifiedTokens
 from {{ cookiecutter.package_name }}.feature import State
 
 logger = logging.getLogger(__name__)
@@ -25,9 +27,12 @@ class ProviderError(Exception):
     """The provider's answer cannot be used; the message says why."""
 
 
-async def get_json(client: httpx.AsyncClient, url: str, timeout: float) -> tuple[object, float | None]:
+async def get_json(
+    client: httpx.AsyncClient, url: str, time_limit: float
+) -> tuple[object, float | None]:
     """The JSON document at `url`, and the max-age its answer allows, if any."""
-    response = await client.get(url, timeout=timeout, headers={"Accept": "application/json"})
+    async with asyncio.timeout(time_limit):
+        response = await client.get(url, headers={"Accept": "application/json"})
     if response.status_code != 200:
         raise ProviderError(f"{url} answered {response.status_code}")
     max_age = MAX_AGE.search(response.headers.get("cache-control", ""))
@@ -84,19 +89,23 @@ async def fetch_keys(
 
 
 @asynccontextmanager
-async def open_signing_keys_with(
+async def open_verification(
     client: httpx.AsyncClient, settings: AuthSettings
-) -> AsyncIterator[SigningKeys]:
-    """The signing keys, fetched through `client` when first needed: by the first
-    readiness check (an orchestrator probes before it sends traffic) or the first
-    request. A provider that is down does not stop the service from starting;
-    requests that need a token answer 503 until the keys can be fetched."""
+) -> AsyncIterator[State]:
+    """What requests need to verify tokens: the signing keys, fetched through
+    `client`, and the tokens verified lately.
+
+    The keys are fetched when first needed: by the first readiness check (an
+    orchestrator probes before it sends traffic) or the first request. A
+    provider that is down does not stop the service from starting; requests
+    that need a token answer 503 until the keys can be fetched.
+    """
     keys = SigningKeys(
         partial(fetch_keys, client, settings, {}),
         min_interval=settings.auth_jwks_min_refresh_interval,
     )
     try:
-        yield keys
+        yield {"signing_keys": keys, "verified_tokens": VerifiedTokens()}
     finally:
         await keys.close()
 

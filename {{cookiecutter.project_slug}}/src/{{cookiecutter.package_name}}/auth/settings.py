@@ -9,7 +9,18 @@ from pydantic_settings import BaseSettings
 # Signed with a private key the service never holds: what a provider's access
 # tokens use. HS* (a secret shared with the service) only when listed
 # explicitly; `none` (no signature) never.
-ASYMMETRIC = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")
+ASYMMETRIC = (
+    "RS256",
+    "RS384",
+    "RS512",
+    "PS256",
+    "PS384",
+    "PS512",
+    "ES256",
+    "ES384",
+    "ES512",
+    "EdDSA",
+)
 SYMMETRIC = ("HS256", "HS384", "HS512")
 
 
