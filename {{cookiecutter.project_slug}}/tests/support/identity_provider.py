@@ -2,17 +2,23 @@
 
 It serves its discovery document and its key set (JWKS), signs tokens with a
 key it generates, and can rotate that key, fail, or answer slowly, so that
-tests see what a service sees when a real provider does the same. Like the
-upstream test server, it runs uvicorn in a thread with its own event loop.
+tests see what a service sees when a real provider does the same. It runs
+uvicorn in a thread with its own event loop.
 
 - `/.well-known/openid-configuration`: the issuer and the `jwks_uri`;
 - `/jwks`: the public keys, with `Cache-Control: max-age=<max_age>`;
   counted in `jwks_fetches`. While `failing`, both answer 503.
+
+Run as a program, it serves until stopped and prints its issuer, the audience
+and a token, as one JSON line: a provider for trying the service by hand
+(README.md, "Authentication") and for the template's served tests.
 """
 
+import argparse
 import asyncio
 import itertools
 import json
+import signal
 import threading
 import time
 import uuid
@@ -113,9 +119,10 @@ class IdentityProvider:
         await send({"type": "http.response.body", "body": json.dumps(body).encode()})
 
     @contextmanager
-    def running(self) -> Iterator["IdentityProvider"]:
-        """Serve on a free port of 127.0.0.1 until the block ends; `url` says where."""
-        listener = listening_socket()
+    def running(self, port: int = 0) -> Iterator["IdentityProvider"]:
+        """Serve on `port` of 127.0.0.1 (a free one by default) until the block ends;
+        `url` says where."""
+        listener = listening_socket(port)
         port = listener.getsockname()[1]
         config = uvicorn.Config(
             self, lifespan="off", ws="none", log_level="warning", loop="asyncio"
@@ -135,3 +142,24 @@ class IdentityProvider:
             server.should_exit = True
             thread.join(timeout=10)
             listener.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="A local OpenID Connect provider, for trying the service.")
+    parser.add_argument("--port", type=int, default=0, help="port of 127.0.0.1 (default: a free one)")
+    parser.add_argument("--scope", default="items:write", help="the token's scopes, space-separated")
+    parser.add_argument("--lifetime", type=int, default=3600, help="seconds the token is valid")
+    arguments = parser.parse_args()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with IdentityProvider().running(arguments.port) as provider:
+        token = provider.token(scope=arguments.scope, exp=int(time.time()) + arguments.lifetime)
+        print(json.dumps({"issuer": provider.issuer, "audience": AUDIENCE, "token": token}), flush=True)
+        try:
+            stop.wait()
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()

@@ -1,7 +1,11 @@
 """Authentication as a feature: its settings, and the provider's signing keys,
 fetched through {% if cookiecutter.http_client == "yes" %}the upstream's shared client{% else %}a client of its own{% endif %}. Routes opt in through `dependencies.py`."""
-
-from {{ cookiecutter.package_name }}.auth.{{ "shared_client" if cookiecutter.http_client == "yes" else "own_client" }} import FEATURE
+{% if cookiecutter.http_client == "yes" %}
 from {{ cookiecutter.package_name }}.auth.settings import AuthSettings
+from {{ cookiecutter.package_name }}.auth.shared_client import FEATURE
+{%- else %}
+from {{ cookiecutter.package_name }}.auth.own_client import FEATURE
+from {{ cookiecutter.package_name }}.auth.settings import AuthSettings
+{%- endif %}
 
 __all__ = ["FEATURE", "AuthSettings"]
