@@ -23,7 +23,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import jwt
@@ -145,20 +145,21 @@ class IdentityProvider:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="A local OpenID Connect provider, for trying the service.")
-    parser.add_argument("--port", type=int, default=0, help="port of 127.0.0.1 (default: a free one)")
-    parser.add_argument("--scope", default="items:write", help="the token's scopes, space-separated")
+    parser = argparse.ArgumentParser(description="A local OpenID Connect provider.")
+    parser.add_argument("--port", type=int, default=0, help="port of 127.0.0.1 (default: free)")
+    parser.add_argument("--scope", default="items:write", help="the token's scopes")
     parser.add_argument("--lifetime", type=int, default=3600, help="seconds the token is valid")
     arguments = parser.parse_args()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with IdentityProvider().running(arguments.port) as provider:
         token = provider.token(scope=arguments.scope, exp=int(time.time()) + arguments.lifetime)
-        print(json.dumps({"issuer": provider.issuer, "audience": AUDIENCE, "token": token}), flush=True)
-        try:
+        print(
+            json.dumps({"issuer": provider.issuer, "audience": AUDIENCE, "token": token}),
+            flush=True,
+        )
+        with suppress(KeyboardInterrupt):
             stop.wait()
-        except KeyboardInterrupt:
-            pass
 
 
 if __name__ == "__main__":

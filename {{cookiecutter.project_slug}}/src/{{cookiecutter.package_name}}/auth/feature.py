@@ -1,6 +1,6 @@
 """Authentication as a feature: its settings, and the provider's signing keys, fetched
-through the upstream's shared client when the service has one, else through a client of
-its own. Routes opt in through `dependencies.py`."""
+through the service's shared HTTP client when it has one, else through a client of its
+own. Routes opt in through `dependencies.py`."""
 {% if cookiecutter.http_client == "yes" %}
 from {{ cookiecutter.package_name }}.auth.settings import AuthSettings
 from {{ cookiecutter.package_name }}.auth.shared_client import FEATURE
