@@ -47,6 +47,11 @@ def bake_without_observability(template: Path, output_dir: Path) -> BakedProject
     return bake(template, output_dir / "no-observability", {"observability": "no"})
 
 
+def bake_with_auth(template: Path, output_dir: Path) -> BakedProject:
+    """The default answers but `auth=oidc`: what verifying a token costs is the difference."""
+    return bake(template, output_dir / "auth", {"auth": "oidc"})
+
+
 def bake(template: Path, output_dir: Path, answers: dict[str, str]) -> BakedProject:
     root = Path(
         cookiecutter(

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -100,9 +101,14 @@ def ensure_wrk() -> str:
 
 
 def run_wrk(
-    url: str, connections: int, duration_s: int, random_item_count: int | None = None
+    url: str,
+    connections: int,
+    duration_s: int,
+    random_item_count: int | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> RunResult:
-    """Load `url` for `duration_s` seconds; with `random_item_count`, GET /items/{random id}."""
+    """Load `url` for `duration_s` seconds; with `random_item_count`, GET /items/{random id}.
+    `headers` go with every request."""
     script = "random_item.lua" if random_item_count else "report.lua"
     command = [
         "wrk",
@@ -111,6 +117,7 @@ def run_wrk(
         "--duration", f"{duration_s}s",
         "--timeout", f"{REQUEST_TIMEOUT_SECONDS}s",
         "--script", script,
+        *(f"--header={name}: {value}" for name, value in (headers or {}).items()),
         url,
     ]  # fmt: skip
     if random_item_count:

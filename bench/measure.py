@@ -99,7 +99,11 @@ def measure(
 ) -> list[CellMeasurement]:
     def load(cell: Cell, duration_s: int) -> RunResult:
         cpu_before = servers.cpu_seconds(cell.variant)
-        result = run_cell(cell, servers.url(cell.variant), schedule, duration_s)
+        headers = {
+            name: value.format(**servers.environment.settings)
+            for name, value in cell.variant.headers.items()
+        }
+        result = run_cell(cell, servers.url(cell.variant), schedule, duration_s, headers)
         cpu_after = servers.cpu_seconds(cell.variant)
         if cpu_before is not None and cpu_after is not None:
             result = replace(result, server_cpu_s=cpu_after - cpu_before)
@@ -128,10 +132,12 @@ def measure(
     return [measurements[cell.key] for cell in cells]
 
 
-def run_cell(cell: Cell, base: str, schedule: Schedule, duration_s: int) -> RunResult:
+def run_cell(
+    cell: Cell, base: str, schedule: Schedule, duration_s: int, headers: dict[str, str]
+) -> RunResult:
     if cell.endpoint.random_item:
-        return run_wrk(base + "/", cell.connections, duration_s, schedule.item_count)
-    return run_wrk(base + cell.endpoint.path, cell.connections, duration_s)
+        return run_wrk(base + "/", cell.connections, duration_s, schedule.item_count, headers)
+    return run_wrk(base + cell.endpoint.path, cell.connections, duration_s, headers=headers)
 
 
 def describe(round_index: int, cell: Cell, result: RunResult) -> str:

@@ -20,6 +20,8 @@ class Variant:
     env: dict[str, str] = field(default_factory=dict)
     server: ServerName = "uvicorn"
     bake: str | None = None  # another bake of the template than the default one (servers.py)
+    # Headers of every request wrk sends; `{NAME}` is the environment's setting NAME.
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,14 @@ BAKED_UNOBSERVED = Variant(
     {"LOG_REQUESTS": "false"},
     bake="no-observability",
 )
+BAKED_AUTH = Variant(
+    "baked-auth",
+    "the baked service, baked with auth=oidc; every request carries a valid bearer token",
+    "{package}.main:app",
+    {"LOG_REQUESTS": "false"},
+    bake="auth",
+    headers={"Authorization": "Bearer {BENCH_BEARER_TOKEN}"},
+)
 BAKED_TRACED_ALL = Variant(
     "baked-traced-all",
     "the baked service recording and sending every trace (OTEL_TRACES_SAMPLER_ARG=1)",
@@ -108,6 +118,7 @@ OTLP_SINK = Variant("otlp-sink", "an OTLP/HTTP receiver that keeps nothing", "ap
 SERVED_VARIANTS = (
     BAKED,
     BAKED_UNOBSERVED,
+    BAKED_AUTH,
     BAKED_TRACED_ALL,
     BAKED_BARE,
     RAW,
@@ -151,6 +162,7 @@ def build_cells(concurrency: Concurrency) -> list[Cell]:
         (HEALTH, standard, (NAIVE_GRANIAN, BAKED_GRANIAN)),
         (ITEM, standard, (RAW, SYNC, SYNC_POOL_40, NAIVE, BAKED, BAKED_UNOBSERVED)),
         (ITEM, standard, (BAKED_TRACED_ALL, NAIVE_GRANIAN, BAKED_GRANIAN)),
+        (ITEM, standard, (BAKED_AUTH,)),
         (ITEMS, standard, (RAW, SYNC, SYNC_POOL_40, NAIVE, BAKED, NAIVE_GRANIAN, BAKED_GRANIAN)),
         (ITEM, high, (SYNC, SYNC_POOL_40, BAKED, BAKED_GRANIAN)),
         (UPSTREAM, standard, (RAW, HTTPX_RELAY, SYNC, BAKED, BAKED_GRANIAN)),

@@ -15,6 +15,7 @@
 #     "opentelemetry-sdk>=1.44",
 #     "packaging>=24",
 #     "psycopg[binary]>=3.2",
+#     "pyjwt[crypto]>=2.10",
 #     "prometheus-client>=0.21",
 #     "pydantic-settings>=2.6",
 #     "sqlalchemy[asyncio]>=2.0.36",
@@ -52,6 +53,7 @@ from typing import Any
 from baked import (
     TEMPLATE,
     bake_default_project,
+    bake_with_auth,
     bake_without_observability,
     check_dependencies,
     load_baked_support,
@@ -96,20 +98,33 @@ def run_benchmark(
         project = bake_default_project(template, Path(workdir))
         check_dependencies(project)
         unobserved = bake_without_observability(template, Path(workdir))
+        with_auth = bake_with_auth(template, Path(workdir))
+        check_dependencies(with_auth)
         progress(f"baked {project.root.name}; starting PostgreSQL")
         support = load_baked_support(project)
         postgres_helper = importlib.import_module(f"{support.__name__}.postgres")
-        with postgres_helper.running_cluster(max_connections=MAX_CONNECTIONS) as cluster:
+        # The auth bake's tests' own identity provider, in this process: its
+        # keys are fetched once, and its token stays valid for the whole run.
+        provider_helper = importlib.import_module(
+            f"{load_baked_support(with_auth).__name__}.identity_provider"
+        )
+        with (
+            postgres_helper.running_cluster(max_connections=MAX_CONNECTIONS) as cluster,
+            provider_helper.IdentityProvider().running() as provider,
+        ):
             server_url = cluster.url
             database_url = prepare_database(server_url, project, schedule.item_count)
             progress(f"migrated and seeded {schedule.item_count} items; starting the servers")
             environment = Environment(
                 baked_source=project.source,
                 baked_package=project.package,
-                other_bakes={"no-observability": unobserved.source},
+                other_bakes={"no-observability": unobserved.source, "auth": with_auth.source},
                 settings={
                     "DATABASE_URL": database_url,
                     "STUB_LATENCY_SECONDS": str(UPSTREAM_LATENCY_S),
+                    "AUTH_ISSUER": provider.issuer,
+                    "AUTH_AUDIENCE": provider_helper.AUDIENCE,
+                    "BENCH_BEARER_TOKEN": provider.token(exp=int(time.time()) + 6 * 3600),
                 },
                 workdir=Path(workdir),
             )

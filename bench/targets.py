@@ -13,6 +13,7 @@ from comparisons import cpu_text
 from measure import CellMeasurement, Cells
 from plan import (
     BAKED,
+    BAKED_AUTH,
     BAKED_BARE,
     BAKED_UNOBSERVED,
     HEALTH,
@@ -117,6 +118,7 @@ def evaluate(
         throughput_ratio(cells, ITEM, standard, NAIVE, 1.0, "naive async peer"),
         throughput_ratio(cells, ITEM, standard, SYNC_POOL_40, 1.4, "sync style, 40-conn. pool"),
         observability_cost(cells, ITEM, standard, 0.9),
+        auth_cost(cells, ITEM, standard, 0.9),
         throughput_ratio(cells, ITEMS, standard, RAW, 0.18, "Starlette + raw asyncpg"),
         throughput_ratio(cells, ITEMS, standard, NAIVE, 1.0, "naive async peer"),
         throughput_ratio(cells, ITEMS, standard, SYNC_POOL_40, 1.4, "sync style, 40-conn. pool"),
@@ -165,6 +167,25 @@ def observability_cost(
     if stalled:
         return replace(result, met=False, detail=f"{', '.join(stalled)} stalled")
     return replace(result, detail=result.detail + cpu)
+
+
+def auth_cost(cells: Cells, endpoint: Endpoint, connections: int, threshold: float) -> TargetResult:
+    """A bake with auth=oidc, each request with a valid token, against the default bake's
+    unauthenticated answers; the detail gives both CPU times per request."""
+    on = cells.get(endpoint, connections, BAKED_AUTH)
+    off = cells.get(endpoint, connections, BAKED)
+    result = compare(
+        f"{endpoint.path}, {connections} conn.",
+        "authenticated / unauthenticated",
+        on.ok_per_second,
+        off.ok_per_second,
+        AT_LEAST,
+        threshold,
+    )
+    stalled = [m.cell.variant.name for m in (on, off) if m.stalled]
+    if stalled:
+        return replace(result, met=False, detail=f"{', '.join(stalled)} stalled")
+    return replace(result, detail=f"{result.detail}; CPU {cpu_text(on)} / {cpu_text(off)} ms/req.")
 
 
 def errors_of(measurement: CellMeasurement, endpoint: str) -> TargetResult:

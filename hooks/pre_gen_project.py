@@ -22,6 +22,7 @@ ANSWERS = {
     "kubernetes": {{ cookiecutter.kubernetes | literal }},
     "examples": {{ cookiecutter.examples | literal }},
     "observability": {{ cookiecutter.observability | literal }},
+    "auth": {{ cookiecutter.auth | literal }},
 }
 
 CHOICES = {
@@ -30,6 +31,7 @@ CHOICES = {
     "kubernetes": ("no", "yes"),
     "examples": ("yes", "no"),
     "observability": ("yes", "no"),
+    "auth": ("none", "oidc"),
 }
 
 # PEP 508: letters, digits, '.', '_' and '-', starting and ending alphanumeric.
@@ -41,6 +43,7 @@ CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
 # a package called like one of them would shadow it.
 TAKEN_IMPORT_NAMES = frozenset(
     "aiohttp aiosqlite alembic asgi_lifespan asyncpg fastapi httpx httpx_aiohttp migrations "
+    "cryptography jwt "
     "opentelemetry prometheus_client pydantic pydantic_settings pytest sqlalchemy sqlmodel "
     "starlette tests uvicorn websockets".split()
 )

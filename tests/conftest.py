@@ -122,6 +122,7 @@ def load_baked_support() -> dict[str, ModuleType]:
     names = (
         *("otlp_receiver", "ports", "postgres", "scraping"),
         *("serving", "upstream_server", "waiting"),
+        "identity_provider",
     )
     return {name: importlib.import_module(f"baked_support.{name}") for name in names}
 
@@ -134,6 +135,7 @@ scraping = baked_support["scraping"]
 serving = baked_support["serving"]
 upstream_server = baked_support["upstream_server"]
 waiting = baked_support["waiting"]
+identity_provider = baked_support["identity_provider"]
 
 
 @pytest.fixture(scope="session")

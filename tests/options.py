@@ -14,6 +14,7 @@ class Options:
     kubernetes: str = "no"
     examples: str = "yes"
     observability: str = "yes"
+    auth: str = "none"
 
     @property
     def id(self) -> str:
@@ -22,7 +23,8 @@ class Options:
         name = f"{self.database}-{'http' if self.http_client == 'yes' else 'no-http'}"
         name += "-k8s" if self.has_kubernetes else ""
         name += "" if self.has_examples else "-no-examples"
-        return name + ("" if self.has_observability else "-no-observability")
+        name += "" if self.has_observability else "-no-observability"
+        return name + ("-auth" if self.has_auth else "")
 
     @property
     def has_database(self) -> bool:
@@ -44,6 +46,10 @@ class Options:
     def has_observability(self) -> bool:
         return self.observability == "yes"
 
+    @property
+    def has_auth(self) -> bool:
+        return self.auth != "none"
+
     def context(self) -> dict[str, str]:
         return {
             "database": self.database,
@@ -51,6 +57,7 @@ class Options:
             "kubernetes": self.kubernetes,
             "examples": self.examples,
             "observability": self.observability,
+            "auth": self.auth,
         }
 
 
@@ -60,15 +67,22 @@ class Options:
 # observability watches the database and the upstream). The richest without
 # the examples and observability, which proves both leave nothing behind; and
 # observability with every other option off.
+# Authentication is on in two of them: with the upstream's shared client and
+# with a client of its own (no HTTP client), each with items to guard.
+WITH_AUTH = {("postgresql", "yes"), ("sqlite", "no")}
 ALL_OPTIONS = [
-    *(Options(*combination) for combination in itertools.product(DATABASES, HTTP_CLIENTS)),
+    *(
+        Options(*combination, auth="oidc" if combination in WITH_AUTH else "none")
+        for combination in itertools.product(DATABASES, HTTP_CLIENTS)
+    ),
     Options("postgresql", "yes", examples="no", observability="no"),
     Options("none", "no", examples="no"),
 ]
 # Kubernetes adds manifests and changes no code: these cover what the manifests
 # depend on (a database and its migration Job, or neither; the autoscaler and
-# the scrape annotations of observability, or not). SQLite is refused.
+# the scrape annotations of observability, or not; the identity provider's
+# settings, or not). SQLite is refused.
 KUBERNETES_OPTIONS = [
-    Options("postgresql", "yes", "yes"),
+    Options("postgresql", "yes", "yes", auth="oidc"),
     Options("none", "no", "yes", observability="no"),
 ]

@@ -18,6 +18,7 @@ TEMPLATE = Path(__file__).resolve().parents[1]
 EXPECTED_VARIANTS = {
     "baked",
     "baked-no-observability",
+    "baked-auth",
     "baked-traced-all",
     "baked-bare",
     "baked-granian",

@@ -27,6 +27,13 @@ OBSERVABILITY_WORDS = re.compile(
     re.IGNORECASE,
 )
 
+# PostgreSQL's `--auth=trust` and POSTGRES_HOST_AUTH_METHOD are not this option's.
+AUTH_WORDS = re.compile(
+    r"\bauth[_./]|\bAUTH_(?!METHOD)|oidc|openid|jwt|jwks|bearer|principal|identity.provider"
+    r"|authenticat|www-authenticate|cryptography",
+    re.IGNORECASE,
+)
+
 
 def mentions(project: Path, words: re.Pattern[str]) -> list[str]:
     """Every file (and file name) of the project that matches `words`.
@@ -84,6 +91,12 @@ def test_no_http_client_leaves_no_trace(bake: Bake, options: Options) -> None:
     if options.has_http_client:
         assert mentions(project, HTTP_CLIENT_WORDS) != []
         assert any(dependency.startswith("httpx-aiohttp") for dependency in dependencies)
+    elif options.has_auth:
+        # Authentication fetches the provider's keys through an httpx client of its own.
+        assert mentions(project, HTTP_CLIENT_WORDS) == []
+        assert [d for d in dependencies if "httpx" in d] == ["httpx>=0.28"]
+        assert source != []
+        assert all(line.startswith("my_service/auth/") for line in source), source
     else:
         assert mentions(project, HTTP_CLIENT_WORDS) == []
         assert not any("httpx" in dependency for dependency in dependencies)
@@ -130,3 +143,18 @@ def test_no_observability_leaves_no_trace(bake: Bake, options: Options) -> None:
         assert not any(
             dependency.startswith(("prometheus", "opentelemetry")) for dependency in dependencies
         )
+
+
+@pytest.mark.with_kubernetes
+def test_no_auth_leaves_no_trace(bake: Bake, options: Options) -> None:
+    project = bake(options)
+    dependencies = runtime_dependencies(project)
+    if options.has_auth:
+        assert (project / "src" / "my_service" / "auth").is_dir()
+        assert any(dependency.startswith("pyjwt[crypto]") for dependency in dependencies)
+        client = "shared_client.py" if options.has_http_client else "own_client.py"
+        package = project / "src" / "my_service" / "auth"
+        assert sorted(path.name for path in package.glob("*_client.py")) == [client]
+    else:
+        assert mentions(project, AUTH_WORDS) == []
+        assert not any(dependency.startswith("pyjwt") for dependency in dependencies)

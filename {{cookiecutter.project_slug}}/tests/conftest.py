@@ -6,7 +6,9 @@ built from (`FEATURES`, in features.py). Such a module may define:
 
 - a fixture `<feature>_settings`: the values its settings take in the tests;
 - `REQUIRED_ENVIRONMENT`: its variables without a default, with valid values;
-- `ROUTE_REQUESTS`: one request for each of its routes (test_loop_guard.py).
+- `ROUTE_REQUESTS`: one request for each of its routes (test_loop_guard.py);
+- a fixture `<feature>_client_headers`: headers every request of `client`
+  carries (the credentials its routes need).
 """
 
 import importlib
@@ -74,13 +76,23 @@ def event_loop_never_blocked(caplog: pytest.LogCaptureFixture) -> Iterator[None]
 
 
 @pytest.fixture
+def client_headers(request: pytest.FixtureRequest) -> dict[str, str]:
+    """The headers the features' fixtures put on every request of `client`."""
+    headers: dict[str, str] = {}
+    for name, module in feature_fixtures().items():
+        if hasattr(module, f"{name}_client_headers"):
+            headers |= request.getfixturevalue(f"{name}_client_headers")
+    return headers
+
+
+@pytest.fixture
 def app(settings: Settings) -> FastAPI:
     return create_app(settings)
 
 
 @pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with client_for(app) as client:
+async def client(app: FastAPI, client_headers: dict[str, str]) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(app, headers=client_headers) as client:
         yield client
 
 

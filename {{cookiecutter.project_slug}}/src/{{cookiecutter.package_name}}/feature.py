@@ -27,7 +27,7 @@ ReadinessCheck = Callable[[State], Awaitable[None]]
 ExceptionHandler = Callable[[Request, Any], Awaitable[Response]]
 # Called with the app's settings and the lifespan state once every feature's
 # lifespan is open: hooks into what the others opened (their pools, clients,
-# the loop guard) to watch them, yields entries of its own, unhooks after.
+# the loop guard) to watch or use them, yields entries of its own, unhooks after.
 FeatureInstrumentation = Callable[[Any, State], AbstractAsyncContextManager[State]]
 
 

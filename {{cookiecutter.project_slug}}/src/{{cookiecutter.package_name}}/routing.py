@@ -6,10 +6,11 @@ operations are named and documented alike: each operation id reads
 answers for a bug. `add_routes` puts a router's routes in the app's own list.
 """
 
+from collections.abc import Sequence
 from enum import Enum
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, params
 from fastapi.routing import APIRoute
 
 from {{ cookiecutter.package_name }}.errors import ErrorDetail
@@ -34,6 +35,7 @@ def feature_router(
     tags: list[str | Enum] | None = None,
     responses: Responses | None = None,
     include_in_schema: bool = True,
+    dependencies: Sequence[params.Depends] | None = None,
 ) -> APIRouter:
     """An APIRouter for a feature's routes (FastAPI's, with the service's conventions)."""
     return APIRouter(
@@ -41,6 +43,7 @@ def feature_router(
         tags=tags,
         responses=SERVER_ERROR | (responses or {}),
         include_in_schema=include_in_schema,
+        dependencies=dependencies,
         generate_unique_id_function=operation_id,
     )
 

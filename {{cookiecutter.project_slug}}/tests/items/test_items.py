@@ -119,14 +119,16 @@ async def test_an_invalid_patch_is_refused_and_changes_nothing(
     assert (await client.get(f"/items/{item_id}")).json()["name"] == "lamp"
 
 
-async def test_a_request_that_fails_commits_nothing(app: FastAPI) -> None:
+async def test_a_request_that_fails_commits_nothing(
+    app: FastAPI, client_headers: dict[str, str]
+) -> None:
     @app.post("/items-then-crash")
     async def add_then_crash(session: SessionDep) -> None:
         session.add(Item(name="half-done"))
         await session.flush()  # the row is sent to the database, in the open transaction
         raise RuntimeError("a bug after the write")
 
-    async with client_for(app, raise_app_exceptions=False) as client:
+    async with client_for(app, raise_app_exceptions=False, headers=client_headers) as client:
         crashed = await client.post("/items-then-crash")
         remaining = await client.get("/items")
 
@@ -135,11 +137,14 @@ async def test_a_request_that_fails_commits_nothing(app: FastAPI) -> None:
 
 
 async def test_items_answer_503_when_the_database_is_unreachable(
-    settings: Settings, unreachable_database_url: str, caplog: pytest.LogCaptureFixture
+    settings: Settings,
+    unreachable_database_url: str,
+    client_headers: dict[str, str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     unreachable = settings.model_copy(update={"database_url": SecretStr(unreachable_database_url)})
 
-    async with client_for(create_app(unreachable)) as client:
+    async with client_for(create_app(unreachable), headers=client_headers) as client:
         responses = [await client.get("/items"), await client.post("/items", json={"name": "x"})]
 
     for response in responses:

@@ -13,9 +13,9 @@ CLIENT = 3  # opentelemetry.proto's SpanKind
 
 
 async def test_reading_an_item_sends_a_database_span_under_the_server_span(
-    app: FastAPI, otlp_receiver: OtlpReceiver
+    app: FastAPI, otlp_receiver: OtlpReceiver, client_headers: dict[str, str]
 ) -> None:
-    async with client_for(app) as client:
+    async with client_for(app, headers=client_headers) as client:
         created = await client.post("/items", json={"name": "lamp"})
         await client.get(f"/items/{created.json()['id']}")
 

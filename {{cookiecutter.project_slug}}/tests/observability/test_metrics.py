@@ -57,7 +57,7 @@ async def test_requests_are_counted_by_route_template_and_status_class(
 
 
 async def test_a_path_no_route_matches_is_counted_as_unmatched(client: httpx.AsyncClient) -> None:
-    before = total(await scrape(client), DURATION_COUNT, route="unmatched")
+    before = total(await scrape(client), DURATION_COUNT, route="unmatched", status_class="4xx")
 
     await client.get("/no/such/path/42")
 

@@ -12,8 +12,8 @@ def free_port() -> int:
         return port
 
 
-def listening_socket() -> socket.socket:
-    """A socket bound to a free port of 127.0.0.1, for a server to take over."""
+def listening_socket(port: int = 0) -> socket.socket:
+    """A socket bound to `port` of 127.0.0.1 (a free one by default), for a server to take over."""
     listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
+    listener.bind(("127.0.0.1", port))
     return listener

@@ -29,17 +29,19 @@ from .waiting import wait_until
 
 @asynccontextmanager
 async def client_for(
-    app: ASGIApp, *, raise_app_exceptions: bool = True
+    app: ASGIApp, *, raise_app_exceptions: bool = True, headers: dict[str, str] | None = None
 ) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client for `app`, with the app's lifespan running around it.
 
     `LifespanManager.app` hands the lifespan state to each request, as a
     server does. With `raise_app_exceptions=False` an unhandled error comes
-    back as the 500 response a real client would get.
+    back as the 500 response a real client would get. `headers` go with every request.
     """
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=raise_app_exceptions)
-        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://service", headers=headers
+        ) as client:
             yield client
 
 

@@ -6,6 +6,9 @@ from fastapi import HTTPException, Path, Query, status
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+{% if cookiecutter.auth == "oidc" -%}
+from {{ cookiecutter.package_name }}.auth.dependencies import AUTH_ERRORS, writes_require_scopes
+{% endif -%}
 from {{ cookiecutter.package_name }}.database.sessions import ReadSessionDep, SessionDep
 from {{ cookiecutter.package_name }}.errors import ErrorDetail
 from {{ cookiecutter.package_name }}.items.models import MAX_ITEM_ID, Item, ItemCreate, ItemRead, ItemUpdate
@@ -21,7 +24,17 @@ BAD_BODY: Responses = {
 }
 NOT_FOUND: Responses = {404: {"model": ErrorDetail}}
 
+{% if cookiecutter.auth == "oidc" -%}
+# Reading needs a valid bearer token; creating, changing and deleting also the scope items:write.
+router = feature_router(
+    prefix="/items",
+    tags=["items"],
+    responses=UNAVAILABLE | AUTH_ERRORS,
+    dependencies=[writes_require_scopes("items:write")],
+)
+{% else -%}
 router = feature_router(prefix="/items", tags=["items"], responses=UNAVAILABLE)
+{%- endif %}
 
 ItemId = Annotated[int, Path(ge=1, le=MAX_ITEM_ID)]
 
