@@ -22,6 +22,7 @@ ANSWERS = {
     "kubernetes": {{ cookiecutter.kubernetes | literal }},
     "examples": {{ cookiecutter.examples | literal }},
     "observability": {{ cookiecutter.observability | literal }},
+    "cache": {{ cookiecutter.cache | literal }},
 }
 
 CHOICES = {
@@ -30,6 +31,7 @@ CHOICES = {
     "kubernetes": ("no", "yes"),
     "examples": ("yes", "no"),
     "observability": ("yes", "no"),
+    "cache": ("none", "redis"),
 }
 
 # PEP 508: letters, digits, '.', '_' and '-', starting and ending alphanumeric.
@@ -43,6 +45,7 @@ TAKEN_IMPORT_NAMES = frozenset(
     "aiohttp aiosqlite alembic asgi_lifespan asyncpg fastapi httpx httpx_aiohttp migrations "
     "opentelemetry prometheus_client pydantic pydantic_settings pytest sqlalchemy sqlmodel "
     "starlette tests uvicorn websockets".split()
+    + ["redis"]
 )
 
 
