@@ -28,7 +28,7 @@ class CacheSettings(BaseSettings):
     redis_max_connections: PositiveInt = 50
     # Seconds for any call to Redis, connecting and waiting for a connection
     # included: no request waits longer on Redis than this.
-    redis_timeout: PositiveFloat = 0.25
+    redis_timeout: PositiveFloat = 0.5
     # After a failed call, Redis is left alone this many seconds (requests go
     # without it), and a Redis that stays down is logged once per interval.
     redis_retry_interval: PositiveFloat = 1.0
