@@ -23,8 +23,10 @@ from tests.support.waiting import wait_for
 
 def limited(settings: Settings, **update: object) -> Settings:
     """`settings` with /health limited to 3 requests a minute, and `update` on top."""
-    values = {"rate_limits": {"/health": RateLimit(requests=3, per_seconds=60)}}
-    values |= {"rate_limit_exempt": ["/health/ready"]}
+    values: dict[str, object] = {
+        "rate_limits": {"/health": RateLimit(requests=3, per_seconds=60)},
+        "rate_limit_exempt": ["/health/ready"],
+    }
     return Settings.model_validate(settings.model_dump() | values | update)
 
 
@@ -83,9 +85,7 @@ def served_environment(redis_url: str, prefix: str) -> dict[str, str]:
     }
 
 
-async def test_two_instances_enforce_one_limit_per_client(
-    redis_url: str, tmp_path: Path
-) -> None:
+async def test_two_instances_enforce_one_limit_per_client(redis_url: str, tmp_path: Path) -> None:
     """Two servers against one Redis let a client through 10 times in all, not 10 each;
     a client behind the trusted proxy (X-Forwarded-For) has a bucket of its own."""
     env = served_environment(redis_url, f"test-{uuid.uuid4().hex[:12]}:")

@@ -5,6 +5,7 @@ and started again on the same port, as the fault tests do.
 """
 
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -48,6 +49,15 @@ class RedisServer:
             self.process.kill()
             self.process.wait()
             self.process = None
+
+    def freeze(self) -> None:
+        """Stop it without losing anything (SIGSTOP): calls to it hang until `thaw`."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
 
     def answers_ping(self) -> bool:
         return self.command("PING") == "+PONG"
