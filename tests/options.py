@@ -14,6 +14,7 @@ class Options:
     kubernetes: str = "no"
     examples: str = "yes"
     observability: str = "yes"
+    cache: str = "none"
 
     @property
     def id(self) -> str:
@@ -22,7 +23,8 @@ class Options:
         name = f"{self.database}-{'http' if self.http_client == 'yes' else 'no-http'}"
         name += "-k8s" if self.has_kubernetes else ""
         name += "" if self.has_examples else "-no-examples"
-        return name + ("" if self.has_observability else "-no-observability")
+        name += "" if self.has_observability else "-no-observability"
+        return name + ("-redis" if self.has_cache else "")
 
     @property
     def has_database(self) -> bool:
@@ -44,6 +46,10 @@ class Options:
     def has_observability(self) -> bool:
         return self.observability == "yes"
 
+    @property
+    def has_cache(self) -> bool:
+        return self.cache == "redis"
+
     def context(self) -> dict[str, str]:
         return {
             "database": self.database,
@@ -51,6 +57,7 @@ class Options:
             "kubernetes": self.kubernetes,
             "examples": self.examples,
             "observability": self.observability,
+            "cache": self.cache,
         }
 
 
@@ -59,9 +66,19 @@ class Options:
 # client; the background job stores into the database when there is one;
 # observability watches the database and the upstream). The richest without
 # the examples and observability, which proves both leave nothing behind; and
-# observability with every other option off.
+# observability with every other option off. Redis on PostgreSQL with the HTTP
+# client (the item cache beside everything else), and with no database (the
+# client and the rate limits alone); the others prove it leaves nothing behind.
+WITH_CACHE = {("postgresql", "yes"), ("none", "no")}
 ALL_OPTIONS = [
-    *(Options(*combination) for combination in itertools.product(DATABASES, HTTP_CLIENTS)),
+    *(
+        Options(
+            database,
+            http_client,
+            cache="redis" if (database, http_client) in WITH_CACHE else "none",
+        )
+        for database, http_client in itertools.product(DATABASES, HTTP_CLIENTS)
+    ),
     Options("postgresql", "yes", examples="no", observability="no"),
     Options("none", "no", examples="no"),
 ]
@@ -69,6 +86,6 @@ ALL_OPTIONS = [
 # depend on (a database and its migration Job, or neither; the autoscaler and
 # the scrape annotations of observability, or not). SQLite is refused.
 KUBERNETES_OPTIONS = [
-    Options("postgresql", "yes", "yes"),
+    Options("postgresql", "yes", "yes", cache="redis"),
     Options("none", "no", "yes", observability="no"),
 ]

@@ -21,6 +21,8 @@ from tests.conftest import TEMPLATE, assert_succeeded, python_tool, run
         ({"package_name": "match"}, "package_name 'match' must not be a Python keyword"),
         ({"package_name": "asyncio"}, "package_name 'asyncio' must not shadow a standard-library"),
         ({"package_name": "fastapi"}, "package_name 'fastapi' must not shadow a package"),
+        ({"package_name": "redis"}, "package_name 'redis' must not shadow a package"),
+        ({"cache": "memcached"}, "cache 'memcached' must be one of: none, redis"),
         ({"package_name": "MyService"}, "package_name 'MyService' must be lowercase"),
         ({"package_name": "café"}, "package_name 'café' must be a Python identifier of ASCII"),
         ({"project_slug": "-service"}, "project_slug '-service' must be a valid distribution name"),
