@@ -47,6 +47,11 @@ def bake_without_observability(template: Path, output_dir: Path) -> BakedProject
     return bake(template, output_dir / "no-observability", {"observability": "no"})
 
 
+def bake_with_cache(template: Path, output_dir: Path) -> BakedProject:
+    """The default answers but `cache=redis`: item reads through the Redis cache."""
+    return bake(template, output_dir / "cache", {"cache": "redis"})
+
+
 def bake(template: Path, output_dir: Path, answers: dict[str, str]) -> BakedProject:
     root = Path(
         cookiecutter(

@@ -17,6 +17,7 @@
 #     "psycopg[binary]>=3.2",
 #     "prometheus-client>=0.21",
 #     "pydantic-settings>=2.6",
+#     "redis>=6.2",
 #     "sqlalchemy[asyncio]>=2.0.36",
 #     "sqlmodel>=0.0.24",
 #     "uvicorn[standard]>=0.34",
@@ -52,6 +53,7 @@ from typing import Any
 from baked import (
     TEMPLATE,
     bake_default_project,
+    bake_with_cache,
     bake_without_observability,
     check_dependencies,
     load_baked_support,
@@ -96,19 +98,27 @@ def run_benchmark(
         project = bake_default_project(template, Path(workdir))
         check_dependencies(project)
         unobserved = bake_without_observability(template, Path(workdir))
-        progress(f"baked {project.root.name}; starting PostgreSQL")
-        support = load_baked_support(project)
+        cached = bake_with_cache(template, Path(workdir))
+        check_dependencies(cached)
+        progress(f"baked {project.root.name}; starting PostgreSQL and Redis")
+        # The cache bake's test helpers: the default bake's, and Redis'.
+        support = load_baked_support(cached)
         postgres_helper = importlib.import_module(f"{support.__name__}.postgres")
-        with postgres_helper.running_cluster(max_connections=MAX_CONNECTIONS) as cluster:
+        redis_helper = importlib.import_module(f"{support.__name__}.redis")
+        with (
+            postgres_helper.running_cluster(max_connections=MAX_CONNECTIONS) as cluster,
+            redis_helper.running_redis() as redis_server,
+        ):
             server_url = cluster.url
             database_url = prepare_database(server_url, project, schedule.item_count)
             progress(f"migrated and seeded {schedule.item_count} items; starting the servers")
             environment = Environment(
                 baked_source=project.source,
                 baked_package=project.package,
-                other_bakes={"no-observability": unobserved.source},
+                other_bakes={"no-observability": unobserved.source, "cache": cached.source},
                 settings={
                     "DATABASE_URL": database_url,
+                    "REDIS_URL": redis_server.url,
                     "STUB_LATENCY_SECONDS": str(UPSTREAM_LATENCY_S),
                 },
                 workdir=Path(workdir),

@@ -40,6 +40,8 @@ from tests.conftest import TEMPLATE, assert_succeeded, python_tool, run
         "soft-keyword",
         "stdlib",
         "dependency",
+        "redis-package",
+        "unknown-cache",
         "uppercase",
         "non-ascii",
         "slug-dash",

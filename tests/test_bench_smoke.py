@@ -19,6 +19,7 @@ EXPECTED_VARIANTS = {
     "baked",
     "baked-no-observability",
     "baked-traced-all",
+    "baked-cache",
     "baked-bare",
     "baked-granian",
     "naive",
