@@ -1,5 +1,5 @@
-"""Redis as a feature: its settings, its client, the rate limits
-{%- if cookiecutter.database != "none" %} and the item cache{% endif %}."""
+"""Redis as a feature: its settings, its client, its rate limits (and, with a database,
+the item cache)."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
