@@ -1,5 +1,4 @@
-"""Redis as a feature: its settings, its client, its rate limits (and, with a database,
-the item cache)."""
+"""Redis as a feature: its settings, its client, and what uses it (rate limits, caches)."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager

@@ -1,8 +1,8 @@
 """Redis' readiness check: it answers PING.
 
 Redis down is a reason not to be ready only when the rate limits fail closed:
-otherwise the service works without it (reads from the database, requests
-unlimited), and taking every replica out of the load balancer would turn a
+otherwise the service works without it (requests unlimited, reads past the
+cache), and taking every replica out of the load balancer would turn a
 slower service into none. The outage is logged either way.
 """
 

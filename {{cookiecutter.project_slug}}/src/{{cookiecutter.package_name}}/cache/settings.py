@@ -1,4 +1,4 @@
-"""Where Redis is, how long the service waits for it, and what it keeps there."""
+"""Where Redis is, how long the service waits for it, and how it is used."""
 
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -34,8 +34,10 @@ class CacheSettings(BaseSettings):
     redis_retry_interval: PositiveFloat = 1.0
     # Put before every key, to share one Redis between services.
     redis_key_prefix: str = ""
+{%- if cookiecutter.database != "none" %}
     # Seconds a cached item lives; writes invalidate it before they answer.
     cache_ttl_seconds: PositiveFloat = 60.0
+{%- endif %}
     # Limits by path prefix (the longest matching prefix applies), per client.
     rate_limits: dict[str, RateLimit] = {"/": RateLimit(requests=600, per_seconds=60)}
     # Path prefixes that are never limited: the probes of the orchestrator.
