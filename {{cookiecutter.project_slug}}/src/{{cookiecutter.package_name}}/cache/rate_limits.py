@@ -80,7 +80,7 @@ class RateLimiter:
         self.exempt = tuple(settings.rate_limit_exempt)
         self.fail_open = settings.rate_limit_fail_open
         self.retry_interval = settings.redis_retry_interval
-        # Requests let through unlimited because Redis could not be asked.
+        # Requests limited (429), or let through or refused because Redis could not be asked.
         self.outcomes = Counter[str]()
 
     def group_of(self, path: str) -> tuple[str, RateLimit] | None:
@@ -126,10 +126,10 @@ class RateLimitMiddleware:
             verdict = await limiter.take(*group, client_key(scope))
         except RedisUnavailableError:
             if limiter.fail_open:
-                limiter.outcomes["failed open"] += 1
+                limiter.outcomes["failed_open"] += 1
                 await self.app(scope, receive, send)
             else:
-                limiter.outcomes["failed closed"] += 1
+                limiter.outcomes["failed_closed"] += 1
                 await answer(
                     send,
                     503,
