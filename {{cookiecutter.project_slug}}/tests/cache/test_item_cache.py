@@ -6,6 +6,7 @@ import random
 from collections.abc import Awaitable, Callable
 
 import httpx
+from fastapi import FastAPI
 from starlette.types import Message, Receive, Scope, Send
 
 from {{ cookiecutter.package_name }}.app import create_app
@@ -40,6 +41,23 @@ async def test_a_read_fills_the_cache_and_the_next_is_a_hit(client: httpx.AsyncC
     assert second.headers["content-type"] == "application/json"
     assert "db" in server_timing(first)
     assert "db" not in server_timing(second)
+
+
+async def test_a_hit_is_named_by_its_route_like_any_read(app: FastAPI) -> None:
+    """Whatever names requests by route (the request metrics) sees the route template."""
+    routes: list[str | None] = []
+
+    async def noting_routes(scope: Scope, receive: Receive, send: Send) -> None:
+        await app(scope, receive, send)
+        if scope["type"] == "http" and scope["method"] == "GET":
+            routes.append(getattr(scope.get("route"), "path", None))
+
+    async with client_for(noting_routes) as client:
+        item_id = await create(client, "lamp")
+        await client.get(f"/items/{item_id}")
+        assert cache_outcome(await client.get(f"/items/{item_id}")) == "hit"
+
+    assert routes == ["/items/{item_id}", "/items/{item_id}"]
 
 
 async def test_updates_and_deletes_are_read_at_once(client: httpx.AsyncClient) -> None:
