@@ -34,8 +34,8 @@ FEATURE = Feature(
     name="cache",
     lifespan=open_cache,
     ready=redis_ready,
-    # The limits first: a refused request costs no cache look-up.
     middleware=(
+        # The limits first: a refused request costs no cache look-up.
         Middleware(RateLimitMiddleware),
 {%- if cookiecutter.database != "none" %}
         Middleware(ItemCacheMiddleware),
