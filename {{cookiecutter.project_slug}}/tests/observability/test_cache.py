@@ -2,6 +2,8 @@
 
 import asyncio
 
+from prometheus_client.samples import Sample
+
 from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.cache.settings import RateLimit
 from {{ cookiecutter.package_name }}.settings import Settings
@@ -39,6 +41,22 @@ async def test_refused_requests_are_counted(settings: Settings) -> None:
     counted = await outcomes_counted(with_limit(settings), requests=5)
 
     assert counted == {"limited": 3, "failed_open": 0, "failed_closed": 0}
+
+
+async def test_refused_requests_are_named_by_their_route(settings: Settings) -> None:
+    """Answered before the router runs, a 429 still counts under its route template."""
+    app = create_app(with_limit(settings))
+    async with client_for(app) as client:
+        before = samples((await client.get("/metrics")).text)
+        answers = [(await client.get("/health")).status_code for _ in range(3)]
+        after = samples((await client.get("/metrics")).text)
+
+    def refused(samples_now: list[Sample]) -> float:
+        count = "http_request_duration_seconds_count"
+        return total(samples_now, count, route="/health", status_class="4xx")
+
+    assert answers == [200, 200, 429]
+    assert refused(after) - refused(before) == 1
 
 
 async def test_requests_let_through_without_redis_are_counted(settings: Settings) -> None:

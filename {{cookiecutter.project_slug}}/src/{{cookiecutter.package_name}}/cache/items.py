@@ -20,10 +20,11 @@ import time
 from contextlib import suppress
 from dataclasses import dataclass
 
-from starlette.routing import BaseRoute, Match
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from {{ cookiecutter.package_name }}.cache.client import Redis, RedisUnavailableError
+from {{ cookiecutter.package_name }}.cache.routes import matching_route
 from {{ cookiecutter.package_name }}.timing import add_waiting
 
 ITEM_PATH = re.compile(r"/items/([1-9][0-9]{0,9})")
@@ -142,8 +143,7 @@ class ItemCacheMiddleware:
     def read_route(self, scope: Scope) -> BaseRoute | None:
         """The app's route for `GET /items/{item_id}`, found once."""
         if self.route is None:
-            routes: list[BaseRoute] = scope["app"].router.routes
-            self.route = next((r for r in routes if r.matches(scope)[0] == Match.FULL), None)
+            self.route = matching_route(scope)
         return self.route
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -167,9 +167,7 @@ class ItemCacheMiddleware:
             return
         if lookup.body is not None:
             add_waiting("cache;desc=hit", 0.0)
-            # As if the router had run: whatever names requests by route (the
-            # request metrics) sees `/items/{item_id}`, never the path.
-            scope["route"] = self.read_route(scope)
+            scope["route"] = self.read_route(scope)  # as the router would (routes.py)
             await send_json(send, lookup.body)
             return
         add_waiting("cache;desc=miss", 0.0)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from {{ cookiecutter.package_name }}.cache.client import Redis, RedisUnavailableError
+from {{ cookiecutter.package_name }}.cache.routes import matching_route
 from {{ cookiecutter.package_name }}.cache.settings import CacheSettings, RateLimit
 
 # KEYS[1]: the bucket. ARGV[1]: microseconds per request at the sustained
@@ -125,6 +126,7 @@ class RateLimitMiddleware:
         try:
             verdict = await limiter.take(*group, client_key(scope))
         except RedisUnavailableError:
+            scope["route"] = matching_route(scope)  # as the router would (routes.py)
             if limiter.fail_open:
                 limiter.outcomes["failed_open"] += 1
                 await self.app(scope, receive, send)
@@ -138,6 +140,7 @@ class RateLimitMiddleware:
                 )
             return
         if not verdict.allowed:
+            scope["route"] = matching_route(scope)
             limiter.outcomes["limited"] += 1
             await answer(send, 429, "too many requests, see Retry-After", verdict.headers())
             return
