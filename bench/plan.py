@@ -81,6 +81,14 @@ BAKED_TRACED_ALL = Variant(
     "{package}.main:app",
     {"LOG_REQUESTS": "false", "OTEL_TRACES_SAMPLER_ARG": "1"},
 )
+BAKED_CACHED = Variant(
+    "baked-cache",
+    "the baked service, baked with cache=redis: item reads answered from Redis once warm; "
+    "no rate limit, which the load (one client) would hit",
+    "{package}.main:app",
+    {"LOG_REQUESTS": "false", "RATE_LIMITS": "{}"},
+    bake="cache",
+)
 BAKED_BARE = Variant(
     "baked-bare",
     "the baked service with its per-request middleware removed",
@@ -120,6 +128,7 @@ SERVED_VARIANTS = (
     BAKED_UNOBSERVED,
     BAKED_AUTH,
     BAKED_TRACED_ALL,
+    BAKED_CACHED,
     BAKED_BARE,
     RAW,
     HTTPX_RELAY,
@@ -132,6 +141,8 @@ SERVED_VARIANTS = (
 
 HEALTH = Endpoint("health", "/health")
 ITEM = Endpoint("item", "/items/{id}", random_item=True)
+# One item read over and over: with the cache, every read after the first is a hit.
+HOT_ITEM = Endpoint("hot-item", "/items/1")
 ITEMS = Endpoint("items", "/items?limit=20")
 UPSTREAM = Endpoint("upstream", "/upstream/things")
 STUB_CAPACITY = Endpoint("stub", "/things")
@@ -161,8 +172,9 @@ def build_cells(concurrency: Concurrency) -> list[Cell]:
         (HEALTH, standard, (RAW, BAKED_BARE, NAIVE, BAKED, BAKED_UNOBSERVED)),
         (HEALTH, standard, (NAIVE_GRANIAN, BAKED_GRANIAN)),
         (ITEM, standard, (RAW, SYNC, SYNC_POOL_40, NAIVE, BAKED, BAKED_UNOBSERVED)),
-        (ITEM, standard, (BAKED_TRACED_ALL, NAIVE_GRANIAN, BAKED_GRANIAN)),
+        (ITEM, standard, (BAKED_TRACED_ALL, BAKED_CACHED, NAIVE_GRANIAN, BAKED_GRANIAN)),
         (ITEM, standard, (BAKED_AUTH,)),
+        (HOT_ITEM, standard, (NAIVE, BAKED, BAKED_CACHED)),
         (ITEMS, standard, (RAW, SYNC, SYNC_POOL_40, NAIVE, BAKED, NAIVE_GRANIAN, BAKED_GRANIAN)),
         (ITEM, high, (SYNC, SYNC_POOL_40, BAKED, BAKED_GRANIAN)),
         (UPSTREAM, standard, (RAW, HTTPX_RELAY, SYNC, BAKED, BAKED_GRANIAN)),

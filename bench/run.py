@@ -18,6 +18,7 @@
 #     "pyjwt[crypto]>=2.10",
 #     "prometheus-client>=0.21",
 #     "pydantic-settings>=2.6",
+#     "redis>=6.2",
 #     "sqlalchemy[asyncio]>=2.0.36",
 #     "sqlmodel>=0.0.24",
 #     "uvicorn[standard]>=0.34",
@@ -54,6 +55,7 @@ from baked import (
     TEMPLATE,
     bake_default_project,
     bake_with_auth,
+    bake_with_cache,
     bake_without_observability,
     check_dependencies,
     load_baked_support,
@@ -100,16 +102,21 @@ def run_benchmark(
         unobserved = bake_without_observability(template, Path(workdir))
         with_auth = bake_with_auth(template, Path(workdir))
         check_dependencies(with_auth)
-        progress(f"baked {project.root.name}; starting PostgreSQL")
-        support = load_baked_support(project)
-        postgres_helper = importlib.import_module(f"{support.__name__}.postgres")
+        cached = bake_with_cache(template, Path(workdir))
+        check_dependencies(cached)
+        progress(f"baked {project.root.name}; starting PostgreSQL, Redis and an identity provider")
         # The auth bake's tests' own identity provider, in this process: its
         # keys are fetched once, and its token stays valid for the whole run.
         provider_helper = importlib.import_module(
             f"{load_baked_support(with_auth).__name__}.identity_provider"
         )
+        # The cache bake's test helpers: the default bake's, and Redis'.
+        support = load_baked_support(cached)
+        postgres_helper = importlib.import_module(f"{support.__name__}.postgres")
+        redis_helper = importlib.import_module(f"{support.__name__}.redis")
         with (
             postgres_helper.running_cluster(max_connections=MAX_CONNECTIONS) as cluster,
+            redis_helper.running_redis() as redis_server,
             provider_helper.IdentityProvider().running() as provider,
         ):
             server_url = cluster.url
@@ -118,9 +125,14 @@ def run_benchmark(
             environment = Environment(
                 baked_source=project.source,
                 baked_package=project.package,
-                other_bakes={"no-observability": unobserved.source, "auth": with_auth.source},
+                other_bakes={
+                    "no-observability": unobserved.source,
+                    "auth": with_auth.source,
+                    "cache": cached.source,
+                },
                 settings={
                     "DATABASE_URL": database_url,
+                    "REDIS_URL": redis_server.url,
                     "STUB_LATENCY_SECONDS": str(UPSTREAM_LATENCY_S),
                     "AUTH_ISSUER": provider.issuer,
                     "AUTH_AUDIENCE": provider_helper.AUDIENCE,

@@ -15,8 +15,10 @@ from plan import (
     BAKED,
     BAKED_AUTH,
     BAKED_BARE,
+    BAKED_CACHED,
     BAKED_UNOBSERVED,
     HEALTH,
+    HOT_ITEM,
     ITEM,
     ITEMS,
     NAIVE,
@@ -119,6 +121,8 @@ def evaluate(
         throughput_ratio(cells, ITEM, standard, SYNC_POOL_40, 1.4, "sync style, 40-conn. pool"),
         observability_cost(cells, ITEM, standard, 0.9),
         auth_cost(cells, ITEM, standard, 0.9),
+        cache_gain(cells, standard, BAKED, "baked uncached", 2.0),
+        cache_gain(cells, standard, NAIVE, "naive async peer", 2.0),
         throughput_ratio(cells, ITEMS, standard, RAW, 0.18, "Starlette + raw asyncpg"),
         throughput_ratio(cells, ITEMS, standard, NAIVE, 1.0, "naive async peer"),
         throughput_ratio(cells, ITEMS, standard, SYNC_POOL_40, 1.4, "sync style, 40-conn. pool"),
@@ -186,6 +190,26 @@ def auth_cost(cells: Cells, endpoint: Endpoint, connections: int, threshold: flo
     if stalled:
         return replace(result, met=False, detail=f"{', '.join(stalled)} stalled")
     return replace(result, detail=f"{result.detail}; CPU {cpu_text(on)} / {cpu_text(off)} ms/req.")
+def cache_gain(
+    cells: Cells, connections: int, baseline: Variant, label: str, threshold: float
+) -> TargetResult:
+    """One item read over and over: the cache=redis bake (hits) against an uncached read."""
+    cached = cells.get(HOT_ITEM, connections, BAKED_CACHED)
+    base = cells.get(HOT_ITEM, connections, baseline)
+    result = compare(
+        f"{HOT_ITEM.path}, {connections} conn.",
+        f"cached read / {label}",
+        cached.ok_per_second,
+        base.ok_per_second,
+        AT_LEAST,
+        threshold,
+    )
+    stalled = [m.cell.variant.name for m in (cached, base) if m.stalled]
+    if stalled:
+        return replace(result, met=False, detail=f"{', '.join(stalled)} stalled")
+    return replace(
+        result, detail=f"{result.detail}; CPU {cpu_text(cached)} / {cpu_text(base)} ms/req."
+    )
 
 
 def errors_of(measurement: CellMeasurement, endpoint: str) -> TargetResult:

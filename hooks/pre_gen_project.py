@@ -23,6 +23,7 @@ ANSWERS = {
     "examples": {{ cookiecutter.examples | literal }},
     "observability": {{ cookiecutter.observability | literal }},
     "auth": {{ cookiecutter.auth | literal }},
+    "cache": {{ cookiecutter.cache | literal }},
 }
 
 CHOICES = {
@@ -32,6 +33,7 @@ CHOICES = {
     "examples": ("yes", "no"),
     "observability": ("yes", "no"),
     "auth": ("none", "oidc"),
+    "cache": ("none", "redis"),
 }
 
 # PEP 508: letters, digits, '.', '_' and '-', starting and ending alphanumeric.
@@ -44,7 +46,7 @@ CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
 TAKEN_IMPORT_NAMES = frozenset(
     "aiohttp aiosqlite alembic asgi_lifespan asyncpg fastapi httpx httpx_aiohttp migrations "
     "cryptography jwt "
-    "opentelemetry prometheus_client pydantic pydantic_settings pytest sqlalchemy sqlmodel "
+    "opentelemetry prometheus_client pydantic pydantic_settings pytest redis sqlalchemy sqlmodel "
     "starlette tests uvicorn websockets".split()
 )
 

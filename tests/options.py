@@ -15,6 +15,7 @@ class Options:
     examples: str = "yes"
     observability: str = "yes"
     auth: str = "none"
+    cache: str = "none"
 
     @property
     def id(self) -> str:
@@ -24,7 +25,8 @@ class Options:
         name += "-k8s" if self.has_kubernetes else ""
         name += "" if self.has_examples else "-no-examples"
         name += "" if self.has_observability else "-no-observability"
-        return name + ("-auth" if self.has_auth else "")
+        name += "-auth" if self.has_auth else ""
+        return name + ("-redis" if self.has_cache else "")
 
     @property
     def has_database(self) -> bool:
@@ -50,6 +52,10 @@ class Options:
     def has_auth(self) -> bool:
         return self.auth != "none"
 
+    @property
+    def has_cache(self) -> bool:
+        return self.cache == "redis"
+
     def context(self) -> dict[str, str]:
         return {
             "database": self.database,
@@ -58,6 +64,7 @@ class Options:
             "examples": self.examples,
             "observability": self.observability,
             "auth": self.auth,
+            "cache": self.cache,
         }
 
 
@@ -68,12 +75,21 @@ class Options:
 # the examples and observability, which proves both leave nothing behind; and
 # observability with every other option off.
 # Authentication is on in two of them: with the upstream's shared client and
-# with a client of its own (no HTTP client), each with items to guard.
+# with a client of its own (no HTTP client), each with items to guard. Redis
+# on PostgreSQL with the HTTP client (the item cache beside everything else,
+# authentication included), and with no database (the client and the rate
+# limits alone). The others prove both leave nothing behind.
 WITH_AUTH = {("postgresql", "yes"), ("sqlite", "no")}
+WITH_CACHE = {("postgresql", "yes"), ("none", "no")}
 ALL_OPTIONS = [
     *(
-        Options(*combination, auth="oidc" if combination in WITH_AUTH else "none")
-        for combination in itertools.product(DATABASES, HTTP_CLIENTS)
+        Options(
+            database,
+            http_client,
+            auth="oidc" if (database, http_client) in WITH_AUTH else "none",
+            cache="redis" if (database, http_client) in WITH_CACHE else "none",
+        )
+        for database, http_client in itertools.product(DATABASES, HTTP_CLIENTS)
     ),
     Options("postgresql", "yes", examples="no", observability="no"),
     Options("none", "no", examples="no"),
@@ -83,6 +99,6 @@ ALL_OPTIONS = [
 # the scrape annotations of observability, or not; the identity provider's
 # settings, or not). SQLite is refused.
 KUBERNETES_OPTIONS = [
-    Options("postgresql", "yes", "yes", auth="oidc"),
+    Options("postgresql", "yes", "yes", auth="oidc", cache="redis"),
     Options("none", "no", "yes", observability="no"),
 ]

@@ -20,6 +20,7 @@ EXPECTED_VARIANTS = {
     "baked-no-observability",
     "baked-auth",
     "baked-traced-all",
+    "baked-cache",
     "baked-bare",
     "baked-granian",
     "naive",

@@ -33,6 +33,13 @@ AUTH_WORDS = re.compile(
     r"|authenticat|www-authenticate|cryptography",
     re.IGNORECASE,
 )
+# "cache" alone is too common a word (uv's cache, a cached build layer), and the
+# examples' README names Redis among the job queues; these words are the option's.
+CACHE_WORDS = re.compile(
+    r"REDIS_|redis-server|redis\.asyncio|redis:7|rate[ _-]?limit|Retry-After|read-through",
+    re.IGNORECASE,
+)
+ITEM_CACHE_WORDS = re.compile(r"item_cache|ItemCache|read-through|cache;desc", re.IGNORECASE)
 
 
 def mentions(project: Path, words: re.Pattern[str]) -> list[str]:
@@ -158,3 +165,20 @@ def test_no_auth_leaves_no_trace(bake: Bake, options: Options) -> None:
     else:
         assert mentions(project, AUTH_WORDS) == []
         assert not any(dependency.startswith("pyjwt") for dependency in dependencies)
+def test_no_cache_leaves_no_trace(bake: Bake, options: Options) -> None:
+    project = bake(options)
+    dependencies = runtime_dependencies(project)
+    if options.has_cache:
+        assert (project / "src" / "my_service" / "cache").is_dir()
+        assert any(dependency.startswith("redis") for dependency in dependencies)
+    else:
+        assert mentions(project, CACHE_WORDS) == []
+        assert not any(dependency.startswith("redis") for dependency in dependencies)
+
+
+def test_the_item_cache_needs_the_database(bake: Bake, options: Options) -> None:
+    project = bake(options)
+    if options.has_cache and options.has_database:
+        assert (project / "src" / "my_service" / "cache" / "items.py").is_file()
+    else:
+        assert mentions(project, ITEM_CACHE_WORDS) == []

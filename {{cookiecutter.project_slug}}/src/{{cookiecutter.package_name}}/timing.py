@@ -15,7 +15,10 @@ from {{ cookiecutter.package_name }}.request_context import current_request
 
 
 def add_waiting(kind: str, seconds: float) -> None:
-    """Count `seconds` of waiting on `kind` against the current request, if any."""
+    """Count `seconds` of waiting on `kind` against the current request, if any.
+
+    `kind` may carry a description (`name;desc=text`): it is written as it is.
+    """
     context = current_request.get()
     if context is not None:
         context.waits[kind] = context.waits.get(kind, 0.0) + seconds

@@ -6,6 +6,9 @@ from contextlib import asynccontextmanager
 from starlette.middleware import Middleware
 
 from {{ cookiecutter.package_name }}.feature import Feature, State
+{%- if cookiecutter.cache == "redis" %}
+from {{ cookiecutter.package_name }}.observability.cache import watch_rate_limits
+{%- endif %}
 {%- if cookiecutter.database != "none" %}
 from {{ cookiecutter.package_name }}.observability.database import watch_database
 {%- endif %}
@@ -27,6 +30,9 @@ WATCHERS: list[WatcherFactory] = [
 {%- endif %}
 {%- if cookiecutter.http_client == "yes" %}
     watch_upstream,
+{%- endif %}
+{%- if cookiecutter.cache == "redis" %}
+    watch_rate_limits,
 {%- endif %}
 ]
 
