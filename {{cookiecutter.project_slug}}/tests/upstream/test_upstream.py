@@ -64,19 +64,25 @@ async def test_an_unreachable_upstream_is_a_502(settings: Settings) -> None:
 
 
 async def test_concurrent_requests_overlap(
-    client: httpx.AsyncClient, upstream: UpstreamServer
+    settings: Settings, upstream: UpstreamServer, client_headers: dict[str, str]
 ) -> None:
-    # 100 requests to an upstream that takes 200 ms each: one after another
-    # they would take 20 s; sharing the client and the loop, they overlap.
-    started = time.perf_counter()
-    responses = await asyncio.gather(
-        *(client.get("/upstream/slow", params={"seconds": "0.2"}) for _ in range(100))
-    )
-    elapsed = time.perf_counter() - started
+    # 100 requests to an upstream that takes a second each: one after another
+    # they would take 100 s; sharing the client and the loop, they overlap.
+    # A second is long enough for all 100 to be sent before the first answer
+    # comes back even on a loaded CI machine, so all of them must be in flight
+    # at once; the time, and the upstream timeout, allow for what a busy
+    # machine adds.
+    patient = settings.model_copy(update={"upstream_timeout": 10.0})
+    async with client_for(create_app(patient), headers=client_headers) as client:
+        started = time.perf_counter()
+        responses = await asyncio.gather(
+            *(client.get("/upstream/slow", params={"seconds": "1.0"}) for _ in range(100))
+        )
+        elapsed = time.perf_counter() - started
 
     assert [response.status_code for response in responses] == [200] * 100
-    assert upstream.peak_in_flight >= 90
-    assert elapsed < 2.0
+    assert upstream.peak_in_flight == 100
+    assert elapsed < 10.0
 
 
 async def test_the_concurrency_limit_holds(settings: Settings, upstream: UpstreamServer) -> None:
