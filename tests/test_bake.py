@@ -114,3 +114,40 @@ def test_the_template_repository_holds_no_tool_cache() -> None:
 
     assert tracked, "not a git checkout"
     assert caches == []
+
+
+# The core composes the features from features.py and knows none of them.
+CORE_MODULES = (
+    "app.py",
+    "errors.py",
+    "feature.py",
+    "lifespan.py",
+    "logs.py",
+    "main.py",
+    "middleware.py",
+    "request_context.py",
+    "routing.py",
+    "settings.py",
+    "timing.py",
+)
+TEMPLATE_CONDITION = re.compile(r"{%-?\s*(if|for)\b")
+# A file with more is one where features meet: give their meeting a file of its own.
+MOST_CONDITIONS_IN_A_FILE = 6
+
+
+def test_the_core_has_no_template_condition_and_no_file_many() -> None:
+    package = PROJECT_TEMPLATE / "src" / "{{cookiecutter.package_name}}"
+    conditions = {
+        path: len(TEMPLATE_CONDITION.findall(path.read_text(encoding="utf-8")))
+        for folder in ("src", "tests")
+        for path in sorted((PROJECT_TEMPLATE / folder).rglob("*.py"))
+    }
+    core = {name: conditions[package / name] for name in CORE_MODULES}
+    crowded = {
+        path.relative_to(PROJECT_TEMPLATE).as_posix(): count
+        for path, count in conditions.items()
+        if count > MOST_CONDITIONS_IN_A_FILE
+    }
+
+    assert core == dict.fromkeys(CORE_MODULES, 0)
+    assert crowded == {}
