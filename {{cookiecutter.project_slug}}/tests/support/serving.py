@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import uvicorn
 from asgi_lifespan import LifespanManager
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .ports import free_port, listening_socket
 from .waiting import wait_until
@@ -33,16 +33,27 @@ async def client_for(
 ) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client for `app`, with the app's lifespan running around it.
 
-    `LifespanManager.app` hands the lifespan state to each request, as a
-    server does. With `raise_app_exceptions=False` an unhandled error comes
-    back as the 500 response a real client would get. `headers` go with every request.
+    `LifespanManager.app` hands the lifespan state to each request, and each
+    request gets a copy of it, as from a server (the ASGI spec: a shallow
+    copy per request), so what one request leaves in its state no other sees.
+    With `raise_app_exceptions=False` an unhandled error comes back as the 500
+    response a real client would get. `headers` go with every request.
     """
-    async with LifespanManager(app) as manager:
+    async with LifespanManager(state_copied_per_request(app)) as manager:
         transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=raise_app_exceptions)
         async with httpx.AsyncClient(
             transport=transport, base_url="http://service", headers=headers
         ) as client:
             yield client
+
+
+def state_copied_per_request(app: ASGIApp) -> ASGIApp:
+    async def with_its_own_state(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan" and "state" in scope:
+            scope = {**scope, "state": scope["state"].copy()}
+        await app(scope, receive, send)
+
+    return with_its_own_state
 
 
 @asynccontextmanager

@@ -5,7 +5,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
+from starlette.middleware import Middleware
 
+from {{ cookiecutter.package_name }}.auth.callers import KnownCallerMiddleware
 from {{ cookiecutter.package_name }}.auth.provider import keys_ready, open_verification
 from {{ cookiecutter.package_name }}.auth.settings import AuthSettings
 from {{ cookiecutter.package_name }}.feature import Feature, State
@@ -22,4 +24,9 @@ async def open_signing_keys(settings: AuthSettings) -> AsyncIterator[State]:
         yield verification
 
 
-FEATURE = Feature(name="auth", lifespan=open_signing_keys, ready=keys_ready)
+FEATURE = Feature(
+    name="auth",
+    lifespan=open_signing_keys,
+    ready=keys_ready,
+    middleware=(Middleware(KnownCallerMiddleware),),
+)

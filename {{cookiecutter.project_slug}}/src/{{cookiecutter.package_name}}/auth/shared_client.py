@@ -7,6 +7,9 @@ the instrumentation phase, once every lifespan part is open (feature.py).
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from starlette.middleware import Middleware
+
+from {{ cookiecutter.package_name }}.auth.callers import KnownCallerMiddleware
 from {{ cookiecutter.package_name }}.auth.provider import keys_ready, open_verification
 from {{ cookiecutter.package_name }}.auth.settings import AuthSettings
 from {{ cookiecutter.package_name }}.feature import Feature, State
@@ -20,4 +23,9 @@ async def open_signing_keys(settings: AuthSettings, state: State) -> AsyncIterat
         yield verification
 
 
-FEATURE = Feature(name="auth", instrumentation=open_signing_keys, ready=keys_ready)
+FEATURE = Feature(
+    name="auth",
+    instrumentation=open_signing_keys,
+    ready=keys_ready,
+    middleware=(Middleware(KnownCallerMiddleware),),
+)
