@@ -50,6 +50,8 @@ def bake_without_observability(template: Path, output_dir: Path) -> BakedProject
 def bake_with_auth(template: Path, output_dir: Path) -> BakedProject:
     """The default answers but `auth=oidc`: what verifying a token costs is the difference."""
     return bake(template, output_dir / "auth", {"auth": "oidc"})
+
+
 def bake_with_cache(template: Path, output_dir: Path) -> BakedProject:
     """The default answers but `cache=redis`: item reads through the Redis cache."""
     return bake(template, output_dir / "cache", {"cache": "redis"})

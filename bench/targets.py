@@ -190,6 +190,8 @@ def auth_cost(cells: Cells, endpoint: Endpoint, connections: int, threshold: flo
     if stalled:
         return replace(result, met=False, detail=f"{', '.join(stalled)} stalled")
     return replace(result, detail=f"{result.detail}; CPU {cpu_text(on)} / {cpu_text(off)} ms/req.")
+
+
 def cache_gain(
     cells: Cells, connections: int, baseline: Variant, label: str, threshold: float
 ) -> TargetResult:

@@ -35,8 +35,10 @@ AUTH_WORDS = re.compile(
 )
 # "cache" alone is too common a word (uv's cache, a cached build layer), and the
 # examples' README names Redis among the job queues; these words are the option's.
+# Authentication's keys are "rate-limited" too, so the limits' own names are the words.
 CACHE_WORDS = re.compile(
-    r"REDIS_|redis-server|redis\.asyncio|redis:7|rate[ _-]?limit|Retry-After|read-through",
+    r"REDIS_|redis-server|redis\.asyncio|redis:7|(?-i:RATE_LIMIT)|rate_limits\b|RateLimit-"
+    r"|Retry-After|read-through",
     re.IGNORECASE,
 )
 ITEM_CACHE_WORDS = re.compile(r"item_cache|ItemCache|read-through|cache;desc", re.IGNORECASE)
@@ -165,6 +167,8 @@ def test_no_auth_leaves_no_trace(bake: Bake, options: Options) -> None:
     else:
         assert mentions(project, AUTH_WORDS) == []
         assert not any(dependency.startswith("pyjwt") for dependency in dependencies)
+
+
 def test_no_cache_leaves_no_trace(bake: Bake, options: Options) -> None:
     project = bake(options)
     dependencies = runtime_dependencies(project)

@@ -9,7 +9,7 @@ from tests.auth.fixtures import bearer
 from tests.auth.hostile import HOSTILE_TOKENS, HostileToken
 from tests.support.identity_provider import IdentityProvider
 
-INVALID_TOKEN = 'Bearer error="invalid_token"'
+REFUSED_CHALLENGE = 'Bearer error="invalid_token"'
 
 
 @pytest.mark.parametrize("case", HOSTILE_TOKENS, ids=[case.name for case in HOSTILE_TOKENS])
@@ -22,7 +22,7 @@ async def test_a_hostile_token_is_refused_with_401_and_the_reason(
         response = await anonymous_client.request(method, "/guarded", headers=bearer(token))
 
         assert response.status_code == 401, response.text
-        assert response.headers["www-authenticate"] == INVALID_TOKEN
+        assert response.headers["www-authenticate"] == REFUSED_CHALLENGE
         assert response.json() == {"detail": case.detail}
 
 
@@ -49,7 +49,7 @@ async def test_a_request_without_a_bearer_token_is_refused_with_401(
     response = await anonymous_client.get("/guarded", headers=headers)
 
     assert response.status_code == 401
-    assert response.headers["www-authenticate"] == INVALID_TOKEN
+    assert response.headers["www-authenticate"] == REFUSED_CHALLENGE
     assert response.json() == {"detail": "a bearer token is required"}
 
 

@@ -73,7 +73,9 @@ async def test_the_limit_is_counted_atomically_under_concurrency(settings: Setti
     assert sorted(a.status_code for a in answers) == [200] * 3 + [429] * 37
 
 
-INHERITED = ("PATH", "HOME", "LANG", "PYTHONPATH", "TMPDIR")
+# PYTHONDONTWRITEBYTECODE too: a run that asks for no bytecode files must not
+# find the served processes' in the project.
+INHERITED = ("PATH", "HOME", "LANG", "PYTHONPATH", "PYTHONDONTWRITEBYTECODE", "TMPDIR")
 
 
 def served_environment(redis_url: str, prefix: str) -> dict[str, str]:

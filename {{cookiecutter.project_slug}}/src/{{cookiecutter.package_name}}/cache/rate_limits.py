@@ -40,12 +40,14 @@ return {1, math.floor((now - allowed_from) / interval), 0, math.ceil(next_full_a
 
 
 def client_key(scope: Scope) -> str:
-    """Whom a request counts against: the authenticated subject when there is one
-    (`request.state.principal.subject`), else the client's address, which the server
-    took from the proxy headers it trusts (FORWARDED_ALLOW_IPS)."""
+    """Whom a request counts against: {% if cookiecutter.auth == "oidc" %}the token's subject once auth/callers.py has
+    named the caller (`request.state.principal`), else {% endif %}the client's address, which the
+    server took from the proxy headers it trusts (FORWARDED_ALLOW_IPS)."""
+{%- if cookiecutter.auth == "oidc" %}
     principal = scope.get("state", {}).get("principal")
     if principal is not None:
         return f"subject:{principal.subject}"
+{%- endif %}
     client = scope.get("client")
     return f"ip:{client[0]}" if client else "ip:unknown"
 
