@@ -56,33 +56,6 @@ def state_copied_per_request(app: ASGIApp) -> ASGIApp:
     return with_its_own_state
 
 
-@contextmanager
-def served_in_a_thread(
-    app: ASGIApp, name: str, port: int = 0, backlog: int = 2048
-) -> Iterator[str]:
-    """`app` served by uvicorn in a thread of its own on `port` of 127.0.0.1 (a free
-    one by default), no lifespan, until the block ends; yields its URL. For the
-    tests' stand-ins (an upstream, an OTLP receiver, an identity provider), which
-    answer while the test's own loop is busy."""
-    listener = listening_socket(port)
-    port = listener.getsockname()[1]
-    config = uvicorn.Config(
-        app, lifespan="off", ws="none", log_level="warning", backlog=backlog, loop="asyncio"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    try:
-        wait_until(f"{name} to start", lambda: server.started or not thread.is_alive())
-        if not server.started:
-            raise RuntimeError(f"{name} failed to start")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        listener.close()
-
-
 @asynccontextmanager
 async def served_on_a_port(app: ASGIApp) -> AsyncIterator[str]:
     """`app` served by uvicorn on a free port of 127.0.0.1, lifespan included; yields its URL."""
