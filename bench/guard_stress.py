@@ -42,8 +42,9 @@ FAILED_TEST = re.compile(r"^(?:FAILED|ERROR) .*$", re.MULTILINE)
 LIVENESS = '''    """The process is up and serving. Does no I/O, so it stays fast under any load."""
 '''
 BLOCKING = "    import time\n\n    time.sleep(0.3)\n"
-# A pytest plug-in, loaded into the suite's process with `-p`: a garbage
-# collection storm in the very process whose event loop the guard watches.
+# A pytest plug-in, loaded with `-p`: a garbage collection storm in the very
+# process whose event loop the guard watches, the process that runs the tests
+# (with pytest-xdist, each worker; the controller only collects their reports).
 GC_STORM = """
 import gc
 import threading
@@ -56,7 +57,10 @@ def collect_forever() -> None:
         time.sleep(0.01)
 
 
-threading.Thread(target=collect_forever, name="gc-storm", daemon=True).start()
+def pytest_configure(config):
+    distributing = config.getoption("numprocesses", None) and not hasattr(config, "workerinput")
+    if not distributing:
+        threading.Thread(target=collect_forever, name="gc-storm", daemon=True).start()
 """
 
 
@@ -124,6 +128,9 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--template", type=Path, default=TEMPLATE)
+    parser.add_argument(
+        "--output", type=Path, help="keep each suite's full output here (run-N.txt, mutation.txt)"
+    )
     arguments = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="guard-stress-") as workdir:
@@ -132,7 +139,7 @@ def main(argv: list[str]) -> int:
         plugins.mkdir()
         (plugins / "gc_storm.py").write_text(GC_STORM, encoding="utf-8")
         with hostile_load(workdir):
-            mutation = run_mutated(project, plugins)
+            mutation = run_mutated(project, plugins, arguments.output)
             print(
                 f"blocking mutation: {mutation['summary']}  routes named: "
                 f"{', '.join(mutation['routes_named']) or 'none'}",
@@ -140,7 +147,7 @@ def main(argv: list[str]) -> int:
             )
             runs: list[dict[str, Any]] = []
             for number in range(1, arguments.runs + 1):
-                runs.append(run_once(project, plugins, number))
+                runs.append(run_once(project, plugins, number, arguments.output))
                 # Written after every run: a stress run stopped early keeps what it measured.
                 document = record(runs, mutation)
     print(
@@ -152,9 +159,16 @@ def main(argv: list[str]) -> int:
     return 0 if document["guard_failures"] == 0 and mutation["caught"] else 1
 
 
-def run_once(project: Path, plugins: Path, number: int) -> dict[str, Any]:
+def keep(output: Path | None, name: str, result: subprocess.CompletedProcess[str]) -> None:
+    if output is not None:
+        output.mkdir(parents=True, exist_ok=True)
+        (output / name).write_text(result.stdout + result.stderr, encoding="utf-8")
+
+
+def run_once(project: Path, plugins: Path, number: int, output: Path | None) -> dict[str, Any]:
     started = time.monotonic()
     result = run_suite(project, plugins)
+    keep(output, f"run-{number}.txt", result)
     run: dict[str, Any] = {
         "run": number,
         "seconds": round(time.monotonic() - started, 1),
@@ -169,7 +183,7 @@ def run_once(project: Path, plugins: Path, number: int) -> dict[str, Any]:
     return run
 
 
-def run_mutated(project: Path, plugins: Path) -> dict[str, Any]:
+def run_mutated(project: Path, plugins: Path, output: Path | None) -> dict[str, Any]:
     """The suite once with a `time.sleep(0.3)` in the liveness route: it must fail, naming it."""
     health = project / "src" / project.name.replace("-", "_") / "health" / "routes.py"
     original = health.read_text(encoding="utf-8")
@@ -178,6 +192,7 @@ def run_mutated(project: Path, plugins: Path) -> dict[str, Any]:
     health.write_text(original.replace(LIVENESS, LIVENESS + BLOCKING), encoding="utf-8")
     try:
         mutated = run_suite(project, plugins)
+        keep(output, "mutation.txt", mutated)
     finally:
         health.write_text(original, encoding="utf-8")
     named = sorted(set(GUARD_FAILURE.findall(mutated.stdout)))

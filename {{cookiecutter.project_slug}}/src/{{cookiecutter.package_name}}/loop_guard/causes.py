@@ -92,7 +92,10 @@ def thread_activity(tid: int) -> str:
             waits_in = wchan.read()
     except (OSError, IndexError):
         return "in a blocking call"
-    if state == b"R":
+    # The kernel gives no wait channel ("0") for a thread that is running: it
+    # woke between the two reads. Taking that for a blocking call would blame
+    # the code for a wait on the interpreter lock (it happened under load).
+    if state == b"R" or waits_in.strip() == b"0":
         return "running"
     if state == b"D":
         return "stalled"

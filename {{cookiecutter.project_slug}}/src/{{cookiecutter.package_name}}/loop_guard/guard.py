@@ -18,8 +18,11 @@ code, less garbage collection, plus time in blocking calls is the code's:
 when it reaches the threshold, and the watchdog saw where, it is a
 **block**: a warning naming the route and the stack, which fails the tests.
 A late heartbeat explained by the other causes is a **pause**, logged as such
-(`<package>.loop_guard.pauses`) and never blamed on a route. Serving a
-request costs nothing extra: the guard never touches the request path.
+(`<package>.loop_guard.pauses`) and never blamed on a route. So is one during
+which the watchdog saw the loop stopped: its owner had stopped it (pytest
+stops the loop between a test's setup, call and teardown, and runs its own
+code meanwhile), so nothing was holding it. Serving a request costs nothing
+extra: the guard never touches the request path.
 """
 
 import asyncio
@@ -42,6 +45,8 @@ from {{ cookiecutter.package_name }}.loop_guard.stack import format_stack, is_lo
 
 # What the loop thread may be asleep in, as `thread_activity` names it.
 SLEEPS = ("in a blocking call", "waiting for a lock", "stalled")
+# What the watchdog counts when it finds the loop not running at all.
+STOPPED = "the loop was stopped"
 # Told after every heartbeat how late it was (seconds) and what it was
 # reported as, if anything: for whoever exports the loop's health as metrics.
 HeartbeatListener = Callable[[float, LoopBlock | LoopPause | None], None]
@@ -77,7 +82,10 @@ class LoopBlockGuard:
         beating = asyncio.create_task(self._beat())
         loop_thread = (threading.get_ident(), threading.get_native_id())
         watchdog = threading.Thread(
-            target=self._watch_loop, args=loop_thread, name="loop-block-guard", daemon=True
+            target=self._watch_loop,
+            args=(asyncio.get_running_loop(), *loop_thread),
+            name="loop-block-guard",
+            daemon=True,
         )
         watchdog.start()
         try:
@@ -120,7 +128,10 @@ class LoopBlockGuard:
         share = {kind: slept * seen[kind] / asleep if asleep else 0.0 for kind in SLEEPS}
         held_for = ran - collecting + share["in a blocking call"]
         report: LoopBlock | LoopPause
-        if watch and watch.stack and held_for >= self.threshold:
+        if seen[STOPPED]:
+            report = report_pause(LoopPause(late, {STOPPED: late}))
+            self.pauses.append(report)
+        elif watch and watch.stack and held_for >= self.threshold:
             report = report_block(LoopBlock(watch.route, watch.stack, held_for))
             self.blocks.append(report)
         else:
@@ -140,18 +151,22 @@ class LoopBlockGuard:
         for listener in self.listeners:
             listener(max(late, 0.0), report)
 
-    def _watch_loop(self, loop_thread: int, loop_native_id: int) -> None:
+    def _watch_loop(
+        self, loop: asyncio.AbstractEventLoop, loop_thread: int, loop_native_id: int
+    ) -> None:
         while not self._stopped.wait(self._interval):
             heartbeat = self._heartbeat.wall
             if time.monotonic() - heartbeat - self._interval < self.threshold / 4:
                 continue
             frame = sys._current_frames().get(loop_thread)
-            if frame is None or is_loop_waiting(frame):
+            running = loop.is_running()
+            if frame is None or (running and is_loop_waiting(frame)):
                 continue
             if self._watch is None or self._watch.heartbeat != heartbeat:
                 self._watch = _Watch(heartbeat)
             watch = self._watch
-            activity = thread_activity(loop_native_id)
+            # Whatever the thread runs while its loop is stopped holds nothing up.
+            activity = thread_activity(loop_native_id) if running else STOPPED
             watch.seen[activity] += 1
             if activity in ("running", "in a blocking call") and not watch.stack:
                 try:

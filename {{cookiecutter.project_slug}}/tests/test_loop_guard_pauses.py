@@ -1,0 +1,132 @@
+"""Pauses the code did not cause are reported as pauses, never as a blocking route.
+
+These run the guard on an event loop of their own, with a low threshold, and
+make each kind of pause happen on purpose: a stop of the loop (what pytest
+does between a test's phases), a long garbage collection on the loop thread;
+and they check how a thread's state is read from /proc. test_loop_guard.py
+shows the other side: a real block is still named.
+"""
+
+import asyncio
+import contextlib
+import gc
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from {{ cookiecutter.package_name }}.loop_guard import causes
+from {{ cookiecutter.package_name }}.loop_guard.causes import thread_activity
+from {{ cookiecutter.package_name }}.loop_guard.guard import STOPPED, LoopBlockGuard
+
+THRESHOLD = 0.05  # seconds
+
+
+def busy_for(seconds: float) -> None:
+    """Run Python code on this thread, without sleeping, for `seconds` of CPU time.
+
+    CPU time, not wall time: on a busy machine the thread waits for a CPU
+    too, and the guard rightly does not count that wait as the code's.
+    """
+    until = time.thread_time() + seconds
+    while time.thread_time() < until:
+        pass
+
+
+def test_work_done_while_the_loop_is_stopped_is_not_a_block(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    guard = LoopBlockGuard(THRESHOLD)
+    with asyncio.Runner() as runner:
+        watching = contextlib.AsyncExitStack()
+        runner.run(watching.enter_async_context(guard.watching()))
+        runner.run(asyncio.sleep(0.1))
+        # The loop is stopped; its thread is busy with other things, as
+        # pytest is between a test's call and its fixtures' teardown.
+        busy_for(6 * THRESHOLD)
+        runner.run(asyncio.sleep(0.1))
+        runner.run(watching.aclose())
+
+    assert guard.blocks == []
+    assert [pause.causes for pause in guard.pauses if STOPPED in pause.causes] != []
+    assert not [r for r in caplog.records if r.name.endswith(".loop_guard")]
+
+
+def test_work_done_while_the_loop_runs_is_still_a_block(caplog: pytest.LogCaptureFixture) -> None:
+    """The same work as above, on the running loop: the guard must name it."""
+    guard = LoopBlockGuard(THRESHOLD)
+
+    async def hold_the_loop() -> None:
+        async with guard.watching():
+            await asyncio.sleep(0.1)
+            busy_for(6 * THRESHOLD)
+            await asyncio.sleep(0.1)
+
+    asyncio.run(hold_the_loop())
+
+    assert len(guard.blocks) == 1
+    assert guard.blocks[0].held_for >= THRESHOLD
+    assert "busy_for(6 * THRESHOLD)" in guard.blocks[0].stack
+    caplog.clear()  # the block was on purpose: the conftest check must not fail this test
+
+
+def test_a_long_garbage_collection_on_the_loop_is_a_pause() -> None:
+    guard = LoopBlockGuard(THRESHOLD)
+    # Enough containers that one full collection takes several thresholds;
+    # built with the collector off, which would otherwise scan them as they grow.
+    gc.disable()
+    try:
+        heap = [[index] for index in range(2_000_000)]
+    finally:
+        gc.enable()
+
+    async def collect_on_the_loop() -> None:
+        async with guard.watching():
+            await asyncio.sleep(0.1)
+            started = time.perf_counter()
+            gc.collect()
+            took = time.perf_counter() - started
+            await asyncio.sleep(0.1)
+        assert took > 2 * THRESHOLD, f"the collection took {took * 1000:.0f} ms: grow the heap"
+
+    asyncio.run(collect_on_the_loop())
+    del heap
+
+    assert guard.blocks == []
+    collections = [pause.causes.get("garbage collection", 0.0) for pause in guard.pauses]
+    assert max(collections) >= THRESHOLD
+
+
+def test_a_thread_asleep_in_a_blocking_call_is_told_from_one_waiting_for_a_lock() -> None:
+    lock = threading.Lock()
+    lock.acquire()
+    sleeping = threading.Thread(target=time.sleep, args=(1,), daemon=True)
+    waiting = threading.Thread(target=lock.acquire, daemon=True)
+    sleeping.start()
+    waiting.start()
+    time.sleep(0.2)  # both are asleep by now
+
+    try:
+        assert thread_activity(sleeping.native_id or 0) == "in a blocking call"
+        assert thread_activity(waiting.native_id or 0) == "waiting for a lock"
+        assert thread_activity(threading.get_native_id()) == "running"
+    finally:
+        lock.release()
+
+
+def test_a_thread_that_woke_between_the_two_reads_is_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/proc said "asleep" in `stat`, then gave no wait channel: the thread had woken.
+
+    The race cannot be timed on purpose, so this one reads files written as
+    the kernel would have left them.
+    """
+    task = tmp_path / "42"
+    task.mkdir()
+    (task / "stat").write_bytes(b"42 (python) S 1 42 42 0 -1 4194560 0 0\n")
+    (task / "wchan").write_bytes(b"0")
+    monkeypatch.setattr(causes, "TASK", str(tmp_path / "{tid}") + "/")
+
+    assert thread_activity(42) == "running"
