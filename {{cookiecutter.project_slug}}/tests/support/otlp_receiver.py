@@ -3,6 +3,11 @@
 It runs uvicorn in a thread of its own and decodes each export
 (`POST /v1/traces`, protobuf) with opentelemetry-proto, keeping every span
 with the service name of the process that sent it.
+
+Delivery is at least once: the exporter sends a batch again when the answer
+to it did not come in time (a read timeout is among the errors it retries at
+once), though the receiver may have kept the first copy. Like a tracing
+backend, the receiver keeps a span once, by its trace and span ids.
 """
 
 import gzip
@@ -37,11 +42,13 @@ class OtlpReceiver:
     def __init__(self) -> None:
         self.url = ""  # set while running: the OTLP endpoint, without /v1/traces
         self.spans: list[ReceivedSpan] = []
+        self._kept: set[tuple[str, str]] = set()  # (trace id, span id) of each span kept
         self._lock = threading.Lock()
 
     def reset(self) -> None:
         with self._lock:
             self.spans.clear()
+            self._kept.clear()
 
     def received(self) -> list[ReceivedSpan]:
         with self._lock:
@@ -84,7 +91,10 @@ class OtlpReceiver:
                         )
                     )
         with self._lock:
-            self.spans.extend(spans)
+            for span in spans:
+                if (span.trace_id, span.span_id) not in self._kept:
+                    self._kept.add((span.trace_id, span.span_id))
+                    self.spans.append(span)
 
     @contextmanager
     def running(self) -> Iterator["OtlpReceiver"]:
