@@ -5,16 +5,19 @@ catch a real block.
     uv run python bench/guard_stress.py --runs 20
 
 It runs in the template's own environment (`uv run`), which has everything
-the baked suites import, and takes about a minute per run.
+the baked suites import. On two cores a run of the default suite takes four
+to five minutes under this load (about 25 seconds without it).
 
 The load, for the whole run: a CPU hog on every core, a disk writer that
 calls fsync after each write, a process that allocates, touches and frees
-large buffers, and, inside the process under test, a thread that calls
-`gc.collect()` over and over. The suite runs `--runs` times; every guard
-failure ("event loop blocked for ...") is counted, and so is every other
-failure. First, a `time.sleep(0.3)` is added to the liveness route and the
-suite runs once under the same load: it must fail, naming the route. The
-counts are printed, and written to `results/guard_stress.json` after every run.
+large buffers, and, inside each process that runs tests (the event loop the
+guard watches is there), a thread that calls `gc.collect()` over and over.
+The suite runs `--runs` times; every guard failure ("event loop blocked for
+...") is counted, and so is every other failure, and every pause the guard
+reported instead, with the milliseconds of each cause. First, a
+`time.sleep(0.3)` is added to the liveness route and the suite runs once
+under the same load: it must fail, naming the route. The counts are printed,
+and written to `results/guard_stress.json` after every run.
 """
 
 import argparse
@@ -28,6 +31,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,17 +40,22 @@ from cookiecutter.main import cookiecutter
 TEMPLATE = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).resolve().parent / "results" / "guard_stress.json"
 GUARD_FAILURE = re.compile(r"event loop blocked for \d+ ms by ([^;]+);")
-PAUSE = re.compile(r"event loop paused for \d+ ms")
 # pytest's short summary (-ra): "FAILED tests/x.py::test_y - reason", "ERROR ...".
 FAILED_TEST = re.compile(r"^(?:FAILED|ERROR) .*$", re.MULTILINE)
 LIVENESS = '''    """The process is up and serving. Does no I/O, so it stays fast under any load."""
 '''
 BLOCKING = "    import time\n\n    time.sleep(0.3)\n"
-# A pytest plug-in, loaded with `-p`: a garbage collection storm in the very
-# process whose event loop the guard watches, the process that runs the tests
-# (with pytest-xdist, each worker; the controller only collects their reports).
-GC_STORM = """
+# A pytest plug-in, loaded with `-p` into every process that runs tests (with
+# pytest-xdist, each worker; the controller only collects their reports):
+# - a garbage collection storm in the very process whose event loop the
+#   guard watches;
+# - a handler that writes each pause the guard reports to a file of the
+#   directory $GUARD_STRESS_PAUSES, so that the pauses of a passing suite,
+#   which pytest does not show, are counted too.
+STRESS_PLUGIN = """
 import gc
+import logging
+import os
 import threading
 import time
 
@@ -57,10 +66,18 @@ def collect_forever() -> None:
         time.sleep(0.01)
 
 
+class PauseRecorder(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        path = os.path.join(os.environ["GUARD_STRESS_PAUSES"], f"{os.getpid()}.txt")
+        with open(path, "a", encoding="utf-8") as pauses:
+            pauses.write(record.getMessage() + "\\n")
+
+
 def pytest_configure(config):
-    distributing = config.getoption("numprocesses", None) and not hasattr(config, "workerinput")
-    if not distributing:
-        threading.Thread(target=collect_forever, name="gc-storm", daemon=True).start()
+    if config.getoption("numprocesses", None) and not hasattr(config, "workerinput"):
+        return  # the controller
+    logging.getLogger("{package}.loop_guard.pauses").addHandler(PauseRecorder())
+    threading.Thread(target=collect_forever, name="gc-storm", daemon=True).start()
 """
 
 
@@ -107,16 +124,39 @@ def hostile_load(directory: str) -> Iterator[None]:
             worker.join()
 
 
-def run_suite(project: Path, plugins: Path) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(project / "src"), str(plugins)]),
-        "PYTHONDONTWRITEBYTECODE": "1",
-    }
-    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "gc_storm", "-q"]
-    return subprocess.run(
-        command, cwd=project, env=env, capture_output=True, text=True, check=False
-    )
+@dataclass(frozen=True)
+class Suite:
+    """The baked project under test and where its runs leave what they report."""
+
+    project: Path
+    plugins: Path  # holds stress_plugin.py
+    workdir: Path
+    output: Path | None  # where each run's full output is kept, if anywhere
+
+    def run(self, name: str) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+        """Run the suite once: its output, and every pause the guard reported."""
+        pauses = self.workdir / f"pauses-{name}"
+        pauses.mkdir()
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(self.project / "src"), str(self.plugins)]),
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "GUARD_STRESS_PAUSES": str(pauses),
+        }
+        command = [
+            *(sys.executable, "-m", "pytest", "-q"),
+            *("-p", "no:cacheprovider", "-p", "stress_plugin"),
+        ]
+        result = subprocess.run(
+            command, cwd=self.project, env=env, capture_output=True, text=True, check=False
+        )
+        if self.output is not None:
+            self.output.mkdir(parents=True, exist_ok=True)
+            (self.output / f"{name}.txt").write_text(result.stdout + result.stderr, "utf-8")
+        reported = [
+            line for file in pauses.iterdir() for line in file.read_text("utf-8").splitlines()
+        ]
+        return result, reported
 
 
 def summary(result: subprocess.CompletedProcess[str]) -> str:
@@ -137,9 +177,12 @@ def main(argv: list[str]) -> int:
         project = Path(cookiecutter(str(arguments.template), no_input=True, output_dir=workdir))
         plugins = Path(workdir) / "plugins"
         plugins.mkdir()
-        (plugins / "gc_storm.py").write_text(GC_STORM, encoding="utf-8")
+        package = project.name.replace("-", "_")
+        plugin = STRESS_PLUGIN.replace("{package}", package)
+        (plugins / "stress_plugin.py").write_text(plugin, encoding="utf-8")
+        suite = Suite(project, plugins, Path(workdir), arguments.output)
         with hostile_load(workdir):
-            mutation = run_mutated(project, plugins, arguments.output)
+            mutation = run_mutated(suite)
             print(
                 f"blocking mutation: {mutation['summary']}  routes named: "
                 f"{', '.join(mutation['routes_named']) or 'none'}",
@@ -147,7 +190,7 @@ def main(argv: list[str]) -> int:
             )
             runs: list[dict[str, Any]] = []
             for number in range(1, arguments.runs + 1):
-                runs.append(run_once(project, plugins, number, arguments.output))
+                runs.append(run_once(suite, number))
                 # Written after every run: a stress run stopped early keeps what it measured.
                 document = record(runs, mutation)
     print(
@@ -159,40 +202,47 @@ def main(argv: list[str]) -> int:
     return 0 if document["guard_failures"] == 0 and mutation["caught"] else 1
 
 
-def keep(output: Path | None, name: str, result: subprocess.CompletedProcess[str]) -> None:
-    if output is not None:
-        output.mkdir(parents=True, exist_ok=True)
-        (output / name).write_text(result.stdout + result.stderr, encoding="utf-8")
-
-
-def run_once(project: Path, plugins: Path, number: int, output: Path | None) -> dict[str, Any]:
+def run_once(suite: Suite, number: int) -> dict[str, Any]:
     started = time.monotonic()
-    result = run_suite(project, plugins)
-    keep(output, f"run-{number}.txt", result)
+    result, pauses = suite.run(f"run-{number}")
     run: dict[str, Any] = {
         "run": number,
         "seconds": round(time.monotonic() - started, 1),
         "exit_code": result.returncode,
         "guard_failures": GUARD_FAILURE.findall(result.stdout),
-        "pauses_logged": len(PAUSE.findall(result.stdout)),
+        "pauses_reported": len(pauses),
+        "pause_causes_ms": total_by_cause(pauses),
         "failed_tests": FAILED_TEST.findall(result.stdout),
         "summary": summary(result),
     }
-    failures = len(run["guard_failures"])
-    print(f"run {number:2}: {run['summary']}  guard failures: {failures}", flush=True)
+    print(
+        f"run {number:2}: {run['summary']}  guard failures: {len(run['guard_failures'])}"
+        f"  pauses: {len(pauses)}",
+        flush=True,
+    )
     return run
 
 
-def run_mutated(project: Path, plugins: Path, output: Path | None) -> dict[str, Any]:
+def total_by_cause(pauses: list[str]) -> dict[str, int]:
+    """Milliseconds of each cause over all the pause reports of a run."""
+    totals: dict[str, int] = {}
+    for pause in pauses:
+        # "event loop paused for 391 ms by causes outside the code: waiting for a CPU 19 ms, ..."
+        for part in filter(None, pause.partition(": ")[2].split(", ")):
+            cause, milliseconds, _unit = part.rsplit(" ", 2)
+            totals[cause] = totals.get(cause, 0) + int(milliseconds)
+    return dict(sorted(totals.items(), key=lambda item: -item[1]))
+
+
+def run_mutated(suite: Suite) -> dict[str, Any]:
     """The suite once with a `time.sleep(0.3)` in the liveness route: it must fail, naming it."""
-    health = project / "src" / project.name.replace("-", "_") / "health" / "routes.py"
+    health = suite.project / "src" / suite.project.name.replace("-", "_") / "health" / "routes.py"
     original = health.read_text(encoding="utf-8")
     if LIVENESS not in original:
         raise SystemExit(f"the liveness route's docstring moved: update LIVENESS in {__file__}")
     health.write_text(original.replace(LIVENESS, LIVENESS + BLOCKING), encoding="utf-8")
     try:
-        mutated = run_suite(project, plugins)
-        keep(output, "mutation.txt", mutated)
+        mutated, _pauses = suite.run("mutation")
     finally:
         health.write_text(original, encoding="utf-8")
     named = sorted(set(GUARD_FAILURE.findall(mutated.stdout)))
