@@ -133,7 +133,18 @@ class Suite:
     workdir: Path
     output: Path | None  # where each run's full output is kept, if anywhere
 
-    def run(self, name: str) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    @classmethod
+    def of(cls, project: Path, workdir: Path, output: Path | None = None) -> "Suite":
+        """The suite of `project`, with the stress plug-in written under `workdir`."""
+        plugins = workdir / "plugins"
+        plugins.mkdir()
+        plugin = STRESS_PLUGIN.replace("{package}", project.name.replace("-", "_"))
+        (plugins / "stress_plugin.py").write_text(plugin, encoding="utf-8")
+        return cls(project, plugins, workdir, output)
+
+    def run(
+        self, name: str, *pytest_args: str
+    ) -> tuple[subprocess.CompletedProcess[str], list[str]]:
         """Run the suite once: its output, and every pause the guard reported."""
         pauses = self.workdir / f"pauses-{name}"
         pauses.mkdir()
@@ -146,6 +157,7 @@ class Suite:
         command = [
             *(sys.executable, "-m", "pytest", "-q"),
             *("-p", "no:cacheprovider", "-p", "stress_plugin"),
+            *pytest_args,
         ]
         result = subprocess.run(
             command, cwd=self.project, env=env, capture_output=True, text=True, check=False
@@ -175,12 +187,7 @@ def main(argv: list[str]) -> int:
 
     with tempfile.TemporaryDirectory(prefix="guard-stress-") as workdir:
         project = Path(cookiecutter(str(arguments.template), no_input=True, output_dir=workdir))
-        plugins = Path(workdir) / "plugins"
-        plugins.mkdir()
-        package = project.name.replace("-", "_")
-        plugin = STRESS_PLUGIN.replace("{package}", package)
-        (plugins / "stress_plugin.py").write_text(plugin, encoding="utf-8")
-        suite = Suite(project, plugins, Path(workdir), arguments.output)
+        suite = Suite.of(project, Path(workdir), arguments.output)
         with hostile_load(workdir):
             mutation = run_mutated(suite)
             print(
