@@ -8,7 +8,9 @@ template the service was made from, in headless Chromium.
 
 import hashlib
 import re
+import threading
 from html.parser import HTMLParser
+from typing import Any
 
 import httpx
 import pytest
@@ -155,6 +157,39 @@ async def test_the_service_name_is_escaped_in_the_page_titles(app: FastAPI) -> N
 
     for page in pages:
         assert "<title>&lt;b&gt;Billing&lt;/b&gt; &amp; co - " in page
+
+
+async def test_the_schema_is_built_once_and_off_the_event_loop(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    build = app.openapi
+    built_on: list[int] = []
+
+    def recorded_build() -> dict[str, Any]:
+        built_on.append(threading.get_ident())
+        return build()
+
+    app.openapi = recorded_build  # type: ignore[method-assign]
+    schemas = [(await client.get("/openapi.json")).json() for _ in range(2)]
+
+    assert schemas[0] == schemas[1]
+    assert "/health" in schemas[0]["paths"]
+    assert len(built_on) == 1
+    assert built_on[0] != threading.get_ident()  # not the event loop's thread
+
+
+async def test_behind_a_proxy_prefix_the_schema_names_it_as_its_server(app: FastAPI) -> None:
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app, root_path="/service")
+        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+            behind = (await client.get("/service/openapi.json")).json()
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=manager.app), base_url="http://service"
+        ) as client:
+            direct = (await client.get("/openapi.json")).json()
+
+    assert behind["servers"] == [{"url": "/service"}]
+    assert "servers" not in direct
 
 
 async def test_behind_a_proxy_prefix_every_url_of_a_page_starts_with_it(app: FastAPI) -> None:

@@ -24,11 +24,12 @@ def create_app(settings: Settings, features: Sequence[Feature] = FEATURES) -> Fa
     app = FastAPI(
         title=settings.app_name,
         lifespan=build_lifespan(settings, features),
-        # The docs pages are api_docs' own, from assets that ship with the
-        # service; FastAPI's would load Swagger UI and ReDoc from a CDN.
+        # The schema and the docs pages are api_docs' own: FastAPI's pages
+        # would load Swagger UI and ReDoc from a CDN, and its schema route
+        # builds the schema on the event loop.
         docs_url=None,
         redoc_url=None,
-        openapi_url="/openapi.json" if settings.docs_enabled else None,
+        openapi_url=None,
         generate_unique_id_function=operation_id,
         responses=SERVER_ERROR,
         telemetry=NO_TELEMETRY,
