@@ -1,38 +1,43 @@
 """Fixtures shared by every test: the service's settings, app and client.
 
 Each feature's own fixtures (its servers, its settings in the tests) are in
-`tests/<feature>/fixtures.py`, loaded below for every feature the service is
-built from (`FEATURES`, in features.py). Such a module may define:
+`tests/<feature>/fixtures.py`, loaded below for every feature that has one.
+Such a module may define:
 
 - a fixture `<feature>_settings`: the values its settings take in the tests;
 - `REQUIRED_ENVIRONMENT`: its variables without a default, with valid values;
 - `ROUTE_REQUESTS`: one request for each of its routes (test_loop_guard.py);
 - a fixture `<feature>_client_headers`: headers every request of `client`
   carries (the credentials its routes need).
+
+The service's own modules are imported in the fixtures, not here: under
+pytest-xdist the process that hands out the tests loads this file too, and
+runs none of them; importing every feature there delayed the workers' start
+by a second.
 """
 
 import importlib
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
-from {{ cookiecutter.package_name }}.app import create_app
-from {{ cookiecutter.package_name }}.features import FEATURES
-from {{ cookiecutter.package_name }}.settings import Settings
 from tests import PROJECT_ROOT
 from tests.support.serving import client_for
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from {{ cookiecutter.package_name }}.settings import Settings
 
 # `tests/<feature>/fixtures.py` of each feature that has one, by feature name:
 # pytest loads them as plug-ins.
 FIXTURE_MODULES = {
-    feature.name: f"tests.{feature.name}.fixtures"
-    for feature in FEATURES
-    if (PROJECT_ROOT / "tests" / feature.name / "fixtures.py").is_file()
+    fixtures.parent.name: f"tests.{fixtures.parent.name}.fixtures"
+    for fixtures in sorted((PROJECT_ROOT / "tests").glob("*/fixtures.py"))
 }
 pytest_plugins = list(FIXTURE_MODULES.values())
 
@@ -52,7 +57,9 @@ def required_environment() -> dict[str, str]:
 
 
 @pytest.fixture
-def settings(request: pytest.FixtureRequest) -> Settings:
+def settings(request: pytest.FixtureRequest) -> "Settings":
+    from {{ cookiecutter.package_name }}.settings import Settings
+
     # model_validate takes exactly these values: no environment variable and
     # no .env file of the developer's can leak into a test.
     values: dict[str, Any] = {
@@ -86,12 +93,16 @@ def client_headers(request: pytest.FixtureRequest) -> dict[str, str]:
 
 
 @pytest.fixture
-def app(settings: Settings) -> FastAPI:
+def app(settings: "Settings") -> "FastAPI":
+    from {{ cookiecutter.package_name }}.app import create_app
+
     return create_app(settings)
 
 
 @pytest.fixture
-async def client(app: FastAPI, client_headers: dict[str, str]) -> AsyncIterator[httpx.AsyncClient]:
+async def client(
+    app: "FastAPI", client_headers: dict[str, str]
+) -> AsyncIterator[httpx.AsyncClient]:
     async with client_for(app, headers=client_headers) as client:
         yield client
 
