@@ -14,8 +14,10 @@ The migrated file is copied for each test, into its tmp_path.
 {% if cookiecutter.database == "postgresql" -%}
 import asyncio
 import os
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Iterator
-from contextlib import ExitStack, suppress
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,11 +28,13 @@ from {{ cookiecutter.package_name }}.database.settings import with_async_driver
 from tests import PROJECT_ROOT
 from tests.support.ports import free_port
 from tests.support.postgres import (
+    ClusterStartingInBackground,
     ClusterUnavailableError,
     create_database,
     drop_database,
     throwaway_cluster,
     unique_name,
+    wait_for_cluster,
 )
 
 REQUIRED_ENVIRONMENT = {"DATABASE_URL": "postgresql://service:secret@db.internal:5432/service"}
@@ -40,34 +44,44 @@ HOW_TO_PROVIDE_POSTGRESQL = (
     "or install the PostgreSQL server binaries (initdb, pg_ctl) so that the tests can "
     "start a throwaway server themselves."
 )
-SERVER_OF_THE_RUN = pytest.StashKey[ExitStack]()
+SERVER_OF_THE_RUN = pytest.StashKey[ClusterStartingInBackground]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """Start one throwaway server for the whole run, unless TEST_DATABASE_URL names one.
 
-    It starts in the process that runs pytest, before pytest-xdist starts its
-    workers, which inherit its URL in TEST_DATABASE_URL: every worker uses the
-    one server, and each test still gets a database of its own.
+    It starts in the process that runs pytest, on a thread: pytest-xdist starts
+    its workers meanwhile, and they inherit its URL in TEST_DATABASE_URL and
+    wait for it where a test first needs it (TEST_DATABASE_STARTING names the
+    file that says it is up). Every worker uses the one server, and each test
+    still gets a database of its own.
     """
     if os.environ.get("TEST_DATABASE_URL") or hasattr(config, "workerinput"):
         return
-    servers = ExitStack()
-    with suppress(ClusterUnavailableError):  # the fixture below says why
-        os.environ["TEST_DATABASE_URL"] = servers.enter_context(throwaway_cluster())
-        config.stash[SERVER_OF_THE_RUN] = servers
+    outcome = Path(tempfile.mkdtemp(prefix="pg-starting-")) / "outcome"
+    server = ClusterStartingInBackground(outcome)
+    os.environ["TEST_DATABASE_URL"] = server.url
+    os.environ["TEST_DATABASE_STARTING"] = str(outcome)
+    config.stash[SERVER_OF_THE_RUN] = server
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    if servers := config.stash.get(SERVER_OF_THE_RUN, None):
+    if server := config.stash.get(SERVER_OF_THE_RUN, None):
         os.environ.pop("TEST_DATABASE_URL", None)
-        servers.close()
+        os.environ.pop("TEST_DATABASE_STARTING", None)
+        server.stop()
+        shutil.rmtree(server.outcome.parent, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
 def database_server() -> Iterator[str]:
     """URL of a PostgreSQL server on which the tests create and drop their databases."""
     if url := os.environ.get("TEST_DATABASE_URL"):
+        if starting := os.environ.get("TEST_DATABASE_STARTING"):
+            try:
+                wait_for_cluster(Path(starting))
+            except ClusterUnavailableError as exc:
+                pytest.fail(f"{exc}\n{HOW_TO_PROVIDE_POSTGRESQL}", pytrace=False)
         yield url
         return
     try:

@@ -13,9 +13,11 @@ import pwd
 import shutil
 import subprocess
 import tempfile
+import threading
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -29,6 +31,11 @@ INITDB_OPTIONS = ["-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "
 
 class ClusterUnavailableError(RuntimeError):
     """No PostgreSQL server could be started here; the message says why."""
+
+
+def server_url(port: int) -> str:
+    """The URL of a throwaway server on `port`: its superuser, its default database."""
+    return f"postgresql://postgres@127.0.0.1:{port}/postgres"
 
 
 @dataclass
@@ -46,7 +53,7 @@ class Cluster:
 
     @property
     def url(self) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        return server_url(self.port)
 
     @property
     def data(self) -> Path:
@@ -87,12 +94,13 @@ class Cluster:
 
 @contextmanager
 def running_cluster(
-    *, durable_commits: bool = False, max_connections: int = 100
+    *, durable_commits: bool = False, max_connections: int = 100, port: int | None = None
 ) -> Iterator[Cluster]:
     """Create a PostgreSQL server, start it, and delete it at the end, whatever its state."""
     initdb, pg_ctl = server_binaries()
     directory, run_as = cluster_directory()
-    cluster = Cluster(directory, free_port(), run_as, pg_ctl, durable_commits, max_connections)
+    port = port or free_port()
+    cluster = Cluster(directory, port, run_as, pg_ctl, durable_commits, max_connections)
     try:
         run([*run_as, initdb, "-D", str(cluster.data), *INITDB_OPTIONS], "initdb")
         cluster.start()
@@ -105,10 +113,53 @@ def running_cluster(
 
 
 @contextmanager
-def throwaway_cluster() -> Iterator[str]:
+def throwaway_cluster(port: int | None = None) -> Iterator[str]:
     """Start a PostgreSQL server on 127.0.0.1, yield its URL, then stop and delete it."""
-    with running_cluster() as cluster:
+    with running_cluster(port=port) as cluster:
         yield cluster.url
+
+
+class ClusterStartingInBackground:
+    """A throwaway server started on a thread, while the tests' processes start.
+
+    Its URL is known at once. Once the server is up, the file `outcome` says
+    "ready", or why the server could not start; other processes (pytest-xdist's
+    workers) wait for it with `wait_for_cluster`.
+    """
+
+    def __init__(self, outcome: Path) -> None:
+        self.outcome = outcome
+        self._port = free_port()
+        self.url = server_url(self._port)
+        self._server = ExitStack()
+        self._thread = threading.Thread(target=self._start, name="postgres-start", daemon=True)
+        self._thread.start()
+
+    def _start(self) -> None:
+        try:
+            self._server.enter_context(throwaway_cluster(self._port))
+            outcome = "ready"
+        except ClusterUnavailableError as error:
+            outcome = f"failed: {error}"
+        written = self.outcome.with_suffix(".writing")
+        written.write_text(outcome, encoding="utf-8")
+        written.replace(self.outcome)  # whole, or not at all
+
+    def stop(self) -> None:
+        self._thread.join()
+        self._server.close()
+
+
+def wait_for_cluster(outcome: Path, seconds: float = 120) -> None:
+    """Return once the server of `ClusterStartingInBackground` is up; raise why it is not."""
+    deadline = time.monotonic() + seconds
+    while not outcome.exists():
+        if time.monotonic() > deadline:
+            raise ClusterUnavailableError(f"the PostgreSQL server did not start in {seconds:g} s")
+        time.sleep(0.02)
+    said = outcome.read_text(encoding="utf-8")
+    if said != "ready":
+        raise ClusterUnavailableError(said.removeprefix("failed: "))
 
 
 def find_binary(name: str) -> str | None:
