@@ -84,9 +84,15 @@ def test_a_long_garbage_collection_on_the_loop_is_a_pause() -> None:
     async def collect_on_the_loop() -> float:
         async with guard.watching():
             await asyncio.sleep(0.05)
-            started = time.perf_counter()
-            gc.collect()
-            took = time.perf_counter() - started
+            # gc.collect() returns at once while another thread's collection is
+            # under way (it happened under the stress script's collection storm).
+            for _attempt in range(20):
+                started = time.perf_counter()
+                gc.collect()
+                took = time.perf_counter() - started
+                if took > THRESHOLD:
+                    break
+                await asyncio.sleep(0.01)
             await asyncio.sleep(0.05)
         return took
 
