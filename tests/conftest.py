@@ -118,13 +118,19 @@ def load_baked_support() -> dict[str, ModuleType]:
     assert spec.loader is not None
     package = importlib.util.module_from_spec(spec)
     sys.modules["baked_support"] = package
-    spec.loader.exec_module(package)
     names = (
         *("otlp_receiver", "ports", "postgres", "scraping"),
         *("serving", "upstream_server", "waiting"),
         "identity_provider",
     )
-    return {name: importlib.import_module(f"baked_support.{name}") for name in names}
+    # Imported from the template itself, they must leave no __pycache__ there:
+    # cookiecutter would copy it into every bake.
+    writes_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True
+    try:
+        spec.loader.exec_module(package)
+        return {name: importlib.import_module(f"baked_support.{name}") for name in names}
+    finally:
+        sys.dont_write_bytecode = writes_bytecode
 
 
 baked_support = load_baked_support()
