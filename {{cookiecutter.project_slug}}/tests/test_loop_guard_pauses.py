@@ -10,6 +10,7 @@ shows the other side: a real block is still named.
 import asyncio
 import contextlib
 import gc
+import os
 import threading
 import time
 from pathlib import Path
@@ -106,21 +107,37 @@ def test_a_long_garbage_collection_on_the_loop_is_a_pause() -> None:
     assert max(collecting, default=0.0) >= THRESHOLD / 2
 
 
+def activity_once_asleep(tid: int) -> str:
+    """`thread_activity` once the thread has gone to sleep: on a busy machine a
+    new thread may wait a while for a CPU before it gets there."""
+    deadline = time.monotonic() + 10
+    activity = thread_activity(tid)
+    while activity == "running" and time.monotonic() < deadline:
+        time.sleep(0.01)
+        activity = thread_activity(tid)
+    return activity
+
+
 def test_a_thread_asleep_in_a_blocking_call_is_told_from_one_waiting_for_a_lock() -> None:
     lock = threading.Lock()
     lock.acquire()
-    sleeping = threading.Thread(target=time.sleep, args=(1,), daemon=True)
+    unread, writer = os.pipe()
+    reading = threading.Thread(target=os.read, args=(unread, 1), daemon=True)
     waiting = threading.Thread(target=lock.acquire, daemon=True)
-    sleeping.start()
+    reading.start()
     waiting.start()
-    time.sleep(0.2)  # both are asleep by now
 
     try:
-        assert thread_activity(sleeping.native_id or 0) == "in a blocking call"
-        assert thread_activity(waiting.native_id or 0) == "waiting for a lock"
+        assert activity_once_asleep(reading.native_id or 0) == "in a blocking call"
+        assert activity_once_asleep(waiting.native_id or 0) == "waiting for a lock"
         assert thread_activity(threading.get_native_id()) == "running"
     finally:
+        os.write(writer, b".")  # both threads end
         lock.release()
+        reading.join()
+        waiting.join()
+        os.close(unread)
+        os.close(writer)
 
 
 def test_a_thread_that_woke_between_the_two_reads_is_running(
