@@ -1,11 +1,13 @@
-"""The database's fixtures: a fresh database for every test, at the newest migration.
+"""The database's fixtures: every test starts on a database at the newest migration, with no rows.
 
-Every test gets a database of its own, so tests run the service's real
-session, commit and rollback code and cannot see each other's rows.
+Tests run the service's real session, commit and rollback code, and cannot
+see each other's rows.
 {%- if cookiecutter.database == "postgresql" %}
-The migrated database is copied for each test (`CREATE DATABASE ...
-TEMPLATE`, milliseconds) on the server of `TEST_DATABASE_URL`, or on a
-throwaway server started from the local binaries; the tests never skip.
+The server is the one of `TEST_DATABASE_URL`, or a throwaway server started
+from the local binaries; the tests never skip. The migrated database is
+copied once for each test process, whose tests take turns on the copy: it
+is emptied before each test. A test that changes the schema is marked
+`changes_schema`, and gets a copy of its own.
 {%- else %}
 The migrated file is copied for each test, into its tmp_path.
 {%- endif %}
@@ -30,6 +32,7 @@ from tests.support.ports import free_port
 from tests.support.postgres import (
     ClusterStartingInBackground,
     ClusterUnavailableError,
+    ReusedDatabase,
     create_database,
     drop_database,
     throwaway_cluster,
@@ -44,6 +47,11 @@ HOW_TO_PROVIDE_POSTGRESQL = (
     "or install the PostgreSQL server binaries (initdb, pg_ctl) so that the tests can "
     "start a throwaway server themselves."
 )
+SCHEMA_CHANGED = (
+    "This test changed the database's schema, which the next tests share. "
+    "Mark it `@pytest.mark.changes_schema` to give it a database of its own."
+)
+CHANGES_SCHEMA = "changes_schema: the test changes the schema, and gets a database of its own"
 SERVER_OF_THE_RUN = pytest.StashKey[ClusterStartingInBackground]()
 
 
@@ -53,9 +61,10 @@ def pytest_configure(config: pytest.Config) -> None:
     It starts in the process that runs pytest, on a thread: pytest-xdist starts
     its workers meanwhile, and they inherit its URL in TEST_DATABASE_URL and
     wait for it where a test first needs it (TEST_DATABASE_STARTING names the
-    file that says it is up). Every worker uses the one server, and each test
-    still gets a database of its own.
+    file that says it is up). Every worker uses the one server, and has a
+    database of its own on it.
     """
+    config.addinivalue_line("markers", CHANGES_SCHEMA)
     if os.environ.get("TEST_DATABASE_URL") or hasattr(config, "workerinput"):
         return
     outcome = Path(tempfile.mkdtemp(prefix="pg-starting-")) / "outcome"
@@ -100,13 +109,34 @@ def migrated_database(database_server: str) -> Iterator[str]:
     asyncio.run(drop_database(database_server, name))
 
 
+@pytest.fixture(scope="session")
+def reused_database(database_server: str, migrated_database: str) -> Iterator[ReusedDatabase]:
+    """This process's copy of the migrated database: its tests run one at a time."""
+    database = ReusedDatabase(database_server, unique_name("tests"), template=migrated_database)
+    asyncio.run(database.create())
+    yield database
+    asyncio.run(drop_database(database_server, database.name))
+
+
 @pytest.fixture
-async def database(database_server: str, migrated_database: str) -> AsyncIterator[str]:
-    """URL of a fresh database at the newest migration, for this test alone."""
-    name = unique_name("test")
-    url = await create_database(database_server, name, template=migrated_database)
-    yield with_async_driver(url)
-    await drop_database(database_server, name)
+async def database(
+    request: pytest.FixtureRequest,
+    database_server: str,
+    migrated_database: str,
+    reused_database: ReusedDatabase,
+) -> AsyncIterator[str]:
+    """URL of a database at the newest migration, with no rows, for this test alone."""
+    if request.node.get_closest_marker("changes_schema"):
+        name = unique_name("test")
+        url = await create_database(database_server, name, template=migrated_database)
+        yield with_async_driver(url)
+        await drop_database(database_server, name)
+        return
+    await reused_database.empty()
+    yield with_async_driver(reused_database.url)
+    if await reused_database.schema_changed():
+        await reused_database.replace()  # the next test starts on the migrated schema
+        pytest.fail(SCHEMA_CHANGED, pytrace=False)
 
 
 @pytest.fixture
@@ -125,6 +155,14 @@ from alembic import command
 from alembic.config import Config
 
 from tests import PROJECT_ROOT
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Each test has a copy of its own already; tests mark it all the same, as
+    # they would on PostgreSQL, where the tests share one database.
+    config.addinivalue_line(
+        "markers", "changes_schema: the test changes the schema (each test has its own copy)"
+    )
 
 
 def database_url(path: Path) -> str:

@@ -2,6 +2,7 @@
 
 import asyncio
 
+import pytest
 from alembic import command
 from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -23,6 +24,7 @@ async def test_the_models_match_the_migrations(database: str) -> None:
     await asyncio.to_thread(command.check, alembic_config(database))
 
 
+@pytest.mark.changes_schema
 async def test_the_migrations_downgrade_to_nothing_and_upgrade_again(database: str) -> None:
     config = alembic_config(database)
 

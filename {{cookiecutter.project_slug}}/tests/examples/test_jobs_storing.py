@@ -30,6 +30,7 @@ async def test_the_answer_does_not_wait_for_the_work(server_url: str, database: 
         assert job["status"] == "done"
 
 
+@pytest.mark.changes_schema
 async def test_a_failed_job_is_logged_with_its_reason_and_marked_failed(
     client: httpx.AsyncClient, database: str, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -1,6 +1,5 @@
 """The signing keys, fetched through an HTTP client of their own (the service has no shared one)."""
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,12 +10,12 @@ from {{ cookiecutter.package_name }}.auth.callers import KnownCallerMiddleware
 from {{ cookiecutter.package_name }}.auth.provider import keys_ready, open_verification
 from {{ cookiecutter.package_name }}.auth.settings import AuthSettings
 from {{ cookiecutter.package_name }}.feature import Feature, State
+from {{ cookiecutter.package_name }}.tls import shared_tls_context
 
 
 @asynccontextmanager
 async def open_signing_keys(settings: AuthSettings) -> AsyncIterator[State]:
-    # Loading the CA bundle for TLS takes long enough to block the event loop.
-    tls = await asyncio.to_thread(httpx.create_ssl_context)
+    tls = await shared_tls_context()
     async with (
         httpx.AsyncClient(verify=tls, follow_redirects=False) as client,
         open_verification(client, settings) as verification,

@@ -20,6 +20,7 @@ from fastapi import Depends, Request
 from httpx_aiohttp import AiohttpTransport
 
 from {{ cookiecutter.package_name }}.feature import State
+from {{ cookiecutter.package_name }}.tls import shared_tls_context
 from {{ cookiecutter.package_name }}.upstream.settings import UpstreamSettings
 
 
@@ -41,8 +42,7 @@ async def open_upstream_client(settings: UpstreamSettings) -> AsyncIterator[http
     # httpx logs each request it sends at INFO, with the whole URL: a second
     # line per relayed request, and any secret a query string carries.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    # Loading the CA bundle for TLS takes long enough to block the event loop.
-    tls = await asyncio.to_thread(httpx.create_ssl_context)
+    tls = await shared_tls_context()
 
     def new_session() -> aiohttp.ClientSession:
         # Made by the transport at its first request. The client is shared by
