@@ -41,13 +41,11 @@ async def test_emptying_removes_every_row_and_restarts_the_ids(reused: ReusedDat
 @pytest.mark.parametrize(
     "change",
     [
-        "DROP TABLE item",
-        "ALTER TABLE item ADD COLUMN colour text",
-        "ALTER TABLE item ALTER COLUMN description SET NOT NULL",
         "CREATE INDEX item_by_description ON item (description)",
+        "ALTER TABLE item ALTER COLUMN description SET NOT NULL",
         "UPDATE alembic_version SET version_num = 'elsewhere'",
     ],
-    ids=["table-dropped", "column-added", "column-changed", "index-added", "version-moved"],
+    ids=["relation-added", "column-changed", "version-moved"],
 )
 async def test_a_changed_schema_is_noticed_and_the_copy_replaced(
     reused: ReusedDatabase, change: str

@@ -1,12 +1,11 @@
 """Redis, watched: requests let through while Redis is down, and refused ones, are counted."""
 
-import asyncio
-
 from prometheus_client.samples import Sample
 
 from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.cache.settings import RateLimit
 from {{ cookiecutter.package_name }}.settings import Settings
+from tests.observability.fixtures import published
 from tests.support.ports import free_port
 from tests.support.scraping import samples, total
 from tests.support.serving import client_for
@@ -19,7 +18,7 @@ async def outcomes_counted(settings: Settings, requests: int) -> dict[str, float
         before = samples((await client.get("/metrics")).text)
         for _ in range(requests):
             await client.get("/health")
-        await asyncio.sleep(1.2)  # the watchers publish every second
+        await published()
         after = samples((await client.get("/metrics")).text)
 
     def counted(outcome: str) -> float:

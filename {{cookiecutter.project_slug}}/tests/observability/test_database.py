@@ -1,10 +1,9 @@
 """The database, watched: a span for each statement of a traced request, and the pool's gauges."""
 
-import asyncio
-
 import httpx
 from fastapi import FastAPI
 
+from tests.observability.fixtures import published
 from tests.support.otlp_receiver import OtlpReceiver
 from tests.support.scraping import samples, total
 from tests.support.serving import client_for
@@ -34,7 +33,7 @@ async def test_the_pool_reports_connections_in_use_and_requests_waiting(
     client: httpx.AsyncClient,
 ) -> None:
     await client.get("/items")
-    await asyncio.sleep(1.2)  # the watchers publish every second
+    await published()
 
     found = samples((await client.get("/metrics")).text)
     names = {sample.name for sample in found}

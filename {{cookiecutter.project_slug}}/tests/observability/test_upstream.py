@@ -1,9 +1,8 @@
 """The upstream, watched: a client span whose trace reaches the upstream, and calls by outcome."""
 
-import asyncio
-
 from fastapi import FastAPI
 
+from tests.observability.fixtures import published
 from tests.support.otlp_receiver import OtlpReceiver
 from tests.support.scraping import samples, total
 from tests.support.serving import client_for
@@ -36,7 +35,7 @@ async def test_upstream_calls_are_counted_by_outcome(
         await client.get("/upstream/things")
         await client.get("/upstream/status/404")
         await client.get("/upstream/status/503")
-        await asyncio.sleep(1.2)  # the watchers publish every second
+        await published()
         after = samples((await client.get("/metrics")).text)
 
     def calls(outcome: str) -> float:
