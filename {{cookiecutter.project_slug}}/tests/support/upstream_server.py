@@ -4,7 +4,7 @@ It runs uvicorn in a thread of its own, with its own event loop, and records
 what it receives, so tests can check what reached it and how many requests
 it was serving at once.
 
-- `/slow?seconds=S` answers after S seconds;
+- `/slow?seconds=S` answers after S seconds, unless the client hangs up first;
 - `/status/CODE` answers with that status;
 - `/set-cookie` answers with a `Set-Cookie` header;
 - any other path echoes the raw path, the query string and the `Cookie`
@@ -23,6 +23,25 @@ from starlette.types import Receive, Scope, Send
 
 from .ports import listening_socket
 from .waiting import wait_until
+
+
+async def sleep_unless_disconnected(seconds: float, receive: Receive) -> None:
+    """Sleep for `seconds`, or until the client hangs up (a caller that timed out).
+
+    A request the caller gave up on then ends at once, and the next test need
+    not wait for it to end (`UpstreamServer.reset`).
+    """
+
+    async def hung_up() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+    waits = [asyncio.ensure_future(asyncio.sleep(seconds)), asyncio.ensure_future(hung_up())]
+    try:
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for wait in waits:
+            wait.cancel()
 
 
 class UpstreamServer:
@@ -54,7 +73,8 @@ class UpstreamServer:
         try:
             status = 200
             if path == "/slow":
-                await asyncio.sleep(float(parse_qs(query.decode())["seconds"][0]))
+                seconds = float(parse_qs(query.decode())["seconds"][0])
+                await sleep_unless_disconnected(seconds, receive)
             elif path.startswith("/status/"):
                 status = int(path.removeprefix("/status/"))
         finally:
