@@ -69,6 +69,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     outcome = Path(tempfile.mkdtemp(prefix="pg-starting-")) / "outcome"
     server = ClusterStartingInBackground(outcome)
+    server.start()
     os.environ["TEST_DATABASE_URL"] = server.url
     os.environ["TEST_DATABASE_STARTING"] = str(outcome)
     config.stash[SERVER_OF_THE_RUN] = server

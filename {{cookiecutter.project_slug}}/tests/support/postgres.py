@@ -133,6 +133,9 @@ class ClusterStartingInBackground:
         self.url = server_url(self._port)
         self._server = ExitStack()
         self._thread = threading.Thread(target=self._start, name="postgres-start", daemon=True)
+
+    def start(self) -> None:
+        """Begin starting the server; return at once."""
         self._thread.start()
 
     def _start(self) -> None:

@@ -119,6 +119,19 @@ class LoopBlockGuard:
         watch = self._watch if self._watch and self._watch.heartbeat == heartbeat.wall else None
         self._watch = None  # one report per late heartbeat
         seen = watch.seen if watch else Counter[str]()
+        report: LoopBlock | LoopPause
+        if seen[STOPPED]:
+            # Whatever ran while the loop was stopped held up none of its work.
+            report = report_pause(LoopPause(late, {STOPPED: late}))
+            self.pauses.append(report)
+        else:
+            report = self._attribute(late, heartbeat, now, watch, seen)
+        self._tell(late, report)
+
+    def _attribute(
+        self, late: float, heartbeat: Moment, now: Moment, watch: _Watch | None, seen: Counter[str]
+    ) -> LoopBlock | LoopPause:
+        """A block when the code held the loop past the threshold; otherwise a pause, by cause."""
         ran, waited = now.ran - heartbeat.ran, now.waited - heartbeat.waited
         collecting = min(now.collecting - heartbeat.collecting, ran)
         # Besides the heartbeat's own sleep, the loop thread slept this long;
@@ -127,25 +140,21 @@ class LoopBlockGuard:
         asleep = sum(seen[kind] for kind in SLEEPS)
         share = {kind: slept * seen[kind] / asleep if asleep else 0.0 for kind in SLEEPS}
         held_for = ran - collecting + share["in a blocking call"]
-        report: LoopBlock | LoopPause
-        if seen[STOPPED]:
-            report = report_pause(LoopPause(late, {STOPPED: late}))
-            self.pauses.append(report)
-        elif watch and watch.stack and held_for >= self.threshold:
-            report = report_block(LoopBlock(watch.route, watch.stack, held_for))
-            self.blocks.append(report)
-        else:
-            causes = {
-                "garbage collection": collecting,
-                "waiting for a CPU": waited,
-                "waiting for a lock": share["waiting for a lock"],
-                "stalled in the kernel": share["stalled"],
-                "running code": held_for,
-                "unexplained": slept if not asleep else 0.0,
-            }
-            report = report_pause(LoopPause(late, {k: v for k, v in causes.items() if v > 0}))
-            self.pauses.append(report)
-        self._tell(late, report)
+        if watch and watch.stack and held_for >= self.threshold:
+            block = report_block(LoopBlock(watch.route, watch.stack, held_for))
+            self.blocks.append(block)
+            return block
+        causes = {
+            "garbage collection": collecting,
+            "waiting for a CPU": waited,
+            "waiting for a lock": share["waiting for a lock"],
+            "stalled in the kernel": share["stalled"],
+            "running code": held_for,
+            "unexplained": slept if not asleep else 0.0,
+        }
+        pause = report_pause(LoopPause(late, {k: v for k, v in causes.items() if v > 0}))
+        self.pauses.append(pause)
+        return pause
 
     def _tell(self, late: float, report: LoopBlock | LoopPause | None) -> None:
         for listener in self.listeners:
