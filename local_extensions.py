@@ -38,9 +38,17 @@ def plugins(answers: dict[str, Any]) -> list[dict[str, str]]:
     ]
 
 
-def is_selected(enabled_when: dict[str, list[str]], answers: dict[str, Any]) -> bool:
-    """A feature is selected when every question it depends on got an accepted answer.
+Condition = dict[str, list[str]]  # question -> accepted answers
+
+
+def is_selected(enabled_when: Condition | list[Condition], answers: dict[str, Any]) -> bool:
+    """A feature is selected when every question of its condition got an accepted
+    answer; with a list of conditions, when any one of them holds.
 
     The same rule as the post-generation hook's, which cannot import this module.
     """
-    return all(answers[question] in accepted for question, accepted in enabled_when.items())
+    conditions = enabled_when if isinstance(enabled_when, list) else [enabled_when]
+    return any(
+        all(answers[question] in accepted for question, accepted in condition.items())
+        for condition in conditions
+    )

@@ -18,9 +18,17 @@ ANSWERS = json.loads({{ cookiecutter | jsonify | tojson }})
 MANIFEST = Path("features.toml")
 
 
-def is_selected(enabled_when: dict[str, list[str]]) -> bool:
-    """A feature is selected when every question it depends on got an accepted answer."""
-    return all(ANSWERS[question] in accepted for question, accepted in enabled_when.items())
+Condition = dict[str, list[str]]  # question -> accepted answers
+
+
+def is_selected(enabled_when: Condition | list[Condition]) -> bool:
+    """A feature is selected when every question of its condition got an accepted
+    answer; with a list of conditions, when any one of them holds."""
+    conditions = enabled_when if isinstance(enabled_when, list) else [enabled_when]
+    return any(
+        all(ANSWERS[question] in accepted for question, accepted in condition.items())
+        for condition in conditions
+    )
 
 
 def paths_to_remove(features: dict[str, dict]) -> list[Path]:

@@ -186,3 +186,23 @@ def test_the_item_cache_needs_the_database(bake: Bake, options: Options) -> None
         assert (project / "src" / "my_service" / "cache" / "items.py").is_file()
     else:
         assert mentions(project, ITEM_CACHE_WORDS) == []
+
+
+@pytest.mark.with_kubernetes
+def test_every_test_helper_baked_is_used(bake: Bake, options: Options) -> None:
+    # A helper in tests/support that only a feature not chosen imported is a trace of it.
+    tests = bake(options) / "tests"
+    sources = {path: path.read_text(encoding="utf-8") for path in tests.rglob("*.py")}
+    helpers = [path for path in (tests / "support").glob("*.py") if path.stem != "__init__"]
+
+    unused = [
+        helper.name
+        for helper in helpers
+        if not any(
+            re.search(rf"\.{helper.stem} import ", source)
+            for path, source in sources.items()
+            if path != helper
+        )
+    ]
+    assert helpers != []
+    assert unused == []

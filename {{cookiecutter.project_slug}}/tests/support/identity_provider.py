@@ -27,13 +27,11 @@ from contextlib import contextmanager, suppress
 from typing import Any
 
 import jwt
-import uvicorn
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 from starlette.types import Receive, Scope, Send
 
-from .ports import listening_socket
-from .waiting import wait_until
+from .threaded_server import serving_in_a_thread
 
 AUDIENCE = "my-service-api"
 KEY_NUMBERS = itertools.count(1)
@@ -122,26 +120,9 @@ class IdentityProvider:
     def running(self, port: int = 0) -> Iterator["IdentityProvider"]:
         """Serve on `port` of 127.0.0.1 (a free one by default) until the block ends;
         `url` says where."""
-        listener = listening_socket(port)
-        port = listener.getsockname()[1]
-        config = uvicorn.Config(
-            self, lifespan="off", ws="none", log_level="warning", loop="asyncio"
-        )
-        server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-        thread.start()
-        try:
-            wait_until(
-                "the identity provider to start", lambda: server.started or not thread.is_alive()
-            )
-            if not server.started:
-                raise RuntimeError("the identity provider failed to start")
-            self.url = f"http://127.0.0.1:{port}"
+        with serving_in_a_thread(self, "the identity provider", port) as url:
+            self.url = url
             yield self
-        finally:
-            server.should_exit = True
-            thread.join(timeout=10)
-            listener.close()
 
 
 def main() -> None:

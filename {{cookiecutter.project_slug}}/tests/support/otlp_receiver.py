@@ -16,15 +16,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-import uvicorn
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
 )
 from starlette.types import Receive, Scope, Send
 
-from .ports import listening_socket
-from .waiting import wait_until
+from .threaded_server import serving_in_a_thread
 
 
 @dataclass(frozen=True)
@@ -99,26 +97,9 @@ class OtlpReceiver:
     @contextmanager
     def running(self) -> Iterator["OtlpReceiver"]:
         """Receive on a free port of 127.0.0.1 until the block ends; `url` says where."""
-        listener = listening_socket()
-        port = listener.getsockname()[1]
-        config = uvicorn.Config(
-            self, lifespan="off", ws="none", log_level="warning", loop="asyncio"
-        )
-        server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-        thread.start()
-        try:
-            wait_until(
-                "the OTLP receiver to start", lambda: server.started or not thread.is_alive()
-            )
-            if not server.started:
-                raise RuntimeError("the OTLP receiver failed to start")
-            self.url = f"http://127.0.0.1:{port}"
+        with serving_in_a_thread(self, "the OTLP receiver") as url:
+            self.url = url
             yield self
-        finally:
-            server.should_exit = True
-            thread.join(timeout=10)
-            listener.close()
 
 
 def attribute_value(value: object) -> object:

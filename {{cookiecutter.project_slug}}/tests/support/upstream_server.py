@@ -13,15 +13,13 @@ it was serving at once.
 
 import asyncio
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import parse_qs
 
-import uvicorn
 from starlette.types import Receive, Scope, Send
 
-from .ports import listening_socket
+from .threaded_server import serving_in_a_thread
 from .waiting import wait_until
 
 
@@ -91,23 +89,6 @@ class UpstreamServer:
     @contextmanager
     def running(self) -> Iterator["UpstreamServer"]:
         """Serve on a free port of 127.0.0.1 until the block ends; `url` says where."""
-        listener = listening_socket()
-        port = listener.getsockname()[1]
-        config = uvicorn.Config(
-            self, lifespan="off", ws="none", log_level="warning", backlog=1024, loop="asyncio"
-        )
-        server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-        thread.start()
-        try:
-            wait_until(
-                "the upstream test server to start", lambda: server.started or not thread.is_alive()
-            )
-            if not server.started:
-                raise RuntimeError("the upstream test server failed to start")
-            self.url = f"http://127.0.0.1:{port}"
+        with serving_in_a_thread(self, "the upstream test server", backlog=1024) as url:
+            self.url = url
             yield self
-        finally:
-            server.should_exit = True
-            thread.join(timeout=10)
-            listener.close()
