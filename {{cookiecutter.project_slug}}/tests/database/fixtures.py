@@ -159,8 +159,8 @@ from tests import PROJECT_ROOT
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # Each test has a copy of its own already; tests mark it all the same, as
-    # they would on PostgreSQL, where the tests share one database.
+    # Each test has a copy of its own already. A test that changes the schema
+    # is marked all the same: the mark says what it does.
     config.addinivalue_line(
         "markers", "changes_schema: the test changes the schema (each test has its own copy)"
     )
