@@ -3,12 +3,15 @@
 import io
 import json
 import logging
+import threading
 from collections.abc import Iterator
 
 import pytest
 from fastapi import FastAPI
+from opentelemetry.sdk.trace import TracerProvider
 
 from {{ cookiecutter.package_name }}.app import create_app
+from {{ cookiecutter.package_name }}.observability import tracing
 from {{ cookiecutter.package_name }}.settings import Settings
 from tests.log_capture import capture
 from tests.support.otlp_receiver import OtlpReceiver
@@ -102,3 +105,23 @@ async def test_unsampled_requests_send_nothing_but_still_log_their_trace_id(
     assert otlp_receiver.received() == []
     assert len(request["trace_id"]) == 32
     assert int(request["trace_id"], 16) != 0
+
+
+async def test_the_tracer_provider_is_made_off_the_event_loop(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Its resource detectors and its batch processor start threads; waiting
+    # for them on the loop held it for over half a second on a loaded machine.
+    made_on: list[threading.Thread] = []
+    make = tracing.new_tracer_provider
+
+    def recording_make(settings: Settings) -> TracerProvider:
+        made_on.append(threading.current_thread())
+        return make(settings)
+
+    monkeypatch.setattr(tracing, "new_tracer_provider", recording_make)
+    async with tracing.open_tracer_provider(settings) as provider:
+        assert isinstance(provider, TracerProvider)
+
+    [thread] = made_on
+    assert thread is not threading.current_thread()

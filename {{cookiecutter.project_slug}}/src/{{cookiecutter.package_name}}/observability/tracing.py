@@ -13,8 +13,7 @@ from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 from {{ cookiecutter.package_name }}.observability.settings import ObservabilitySettings
 
 
-@asynccontextmanager
-async def open_tracer_provider(settings: ObservabilitySettings) -> AsyncIterator[TracerProvider]:
+def new_tracer_provider(settings: ObservabilitySettings) -> TracerProvider:
     """A provider of this service's own, not the global one: each app (and each test) has its
     own, and it sends what it still holds when the service stops."""
     provider = TracerProvider(
@@ -27,6 +26,15 @@ async def open_tracer_provider(settings: ObservabilitySettings) -> AsyncIterator
     if endpoint := settings.traces_endpoint:
         # Spans leave in batches, from a thread of the SDK's, never from a request.
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint)))
+    return provider
+
+
+@asynccontextmanager
+async def open_tracer_provider(settings: ObservabilitySettings) -> AsyncIterator[TracerProvider]:
+    # Made in a thread: `Resource.create` runs its detectors on threads it
+    # starts, and the batch processor starts one. Waiting for them to start
+    # held the event loop for over half a second on a loaded machine.
+    provider = await asyncio.to_thread(new_tracer_provider, settings)
     try:
         yield provider
     finally:
