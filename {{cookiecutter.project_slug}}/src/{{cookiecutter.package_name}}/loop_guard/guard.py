@@ -58,10 +58,8 @@ class _Watch:
 
     heartbeat: float
     seen: Counter[str] = field(default_factory=Counter)  # activity -> times seen
-    # Where it saw the code at work: (route, stack) -> times seen. One late
-    # heartbeat can span two things (start-up code, then a blocking route):
-    # the report names the one seen most, the first seen on a tie.
-    code: Counter[tuple[str, str]] = field(default_factory=Counter)
+    route: str = ""  # and where, the first time it saw the code at work
+    stack: str = ""
 
 
 class LoopBlockGuard:
@@ -142,9 +140,8 @@ class LoopBlockGuard:
         asleep = sum(seen[kind] for kind in SLEEPS)
         share = {kind: slept * seen[kind] / asleep if asleep else 0.0 for kind in SLEEPS}
         held_for = ran - collecting + share["in a blocking call"]
-        if watch and watch.code and held_for >= self.threshold:
-            [((route, stack), _times)] = watch.code.most_common(1)
-            block = report_block(LoopBlock(route, stack, held_for))
+        if watch and watch.stack and held_for >= self.threshold:
+            block = report_block(LoopBlock(watch.route, watch.stack, held_for))
             self.blocks.append(block)
             return block
         causes = {
@@ -180,9 +177,9 @@ class LoopBlockGuard:
             # Whatever the thread runs while its loop is stopped holds nothing up.
             activity = thread_activity(loop_native_id) if running else STOPPED
             watch.seen[activity] += 1
-            if activity in ("running", "in a blocking call"):
+            if activity in ("running", "in a blocking call") and not watch.stack:
                 try:
-                    watch.code[route_being_served(frame), format_stack(frame)] += 1
+                    watch.route, watch.stack = route_being_served(frame), format_stack(frame)
                 except Exception:
                     # The loop thread moved on while its frames were being read
                     # (CPython does not freeze another thread's stack): look again.
