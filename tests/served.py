@@ -8,7 +8,7 @@ does all three.
 """
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -37,9 +37,14 @@ def migrate(project: Path, env: dict[str, str]) -> None:
 
 @contextmanager
 def serve(
-    project: Path, env: dict[str, str], package: str = "my_service", workers: int = 1
+    project: Path,
+    env: dict[str, str],
+    package: str = "my_service",
+    workers: int = 1,
+    options: Sequence[str] = (),
 ) -> Iterator[Served]:
-    """Serve the baked app with uvicorn until the block ends, then stop it with SIGTERM."""
+    """Serve the baked app with uvicorn until the block ends, then stop it with
+    SIGTERM. `options` are more of uvicorn's command-line options."""
     # Only these variables: nothing of this process's environment leaks into the service.
     environment = {**service_environment(project), **env, "PYTHONDONTWRITEBYTECODE": "1"}
     with serving.serve_process(
@@ -49,6 +54,7 @@ def serve(
         options=[
             *("--no-access-log", "--timeout-graceful-shutdown", "10"),
             *(("--workers", str(workers)) if workers > 1 else ()),
+            *options,
         ],
     ) as served:
         yield served

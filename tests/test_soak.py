@@ -2,27 +2,50 @@
 concurrent connections (item writes and reads, and upstream relays), answers
 every one as it should, and its memory and database connections stay flat.
 
-Flat means, from the end of a warm-up at full concurrency (pools full, the
-allocator grown to its working size) to the end of the soak:
-- resident memory grows by at most `RSS_GROWTH_LIMIT`, 8 MiB: a leak of 3 KiB
-  per request over the soak's 3,000 requests would exceed it, while the
-  allocator's own noise here is 0.4 to 5 MiB;
-- the service never holds more database connections than its pool allows
+Flat means:
+- over the second half of the soak, resident memory grows by at most
+  `RSS_GROWTH_LIMIT`, 4 MiB: a leak of 3 KiB per request over its 1,500
+  requests would exceed it. The first half is left out because the service
+  is still growing to its working size in it (its pools, the allocator's
+  arenas): under a load that stretched the soak to a minute, memory grew
+  5.8 MiB in the first half and 1.0 MiB in the second. A leak grows as much
+  in each half;
+- from the end of a warm-up at full concurrency to the end of the soak, the
+  service never holds more database connections than its pool allows
   (`pool_size + max_overflow`); once idle it keeps no more than after the
   warm-up, and none in a transaction.
 
 And no request starves: none takes more than `STARVATION_FACTOR` times the
-median, plus two seconds. Behind a fair queue the wait is spread evenly (the
-slowest request took 1.3 to 2 times the median here, 5 times when other
-processes loaded the machine); a tail far beyond that (100 times the median)
-means some requests are passed over again and again, and at a slower moment
-they wait past the pool timeout and get 503.
+median of the requests sent around the same time (the `CONCURRENCY` sent just
+before it and just after), plus two seconds. Behind a fair queue a slow
+moment slows every request in the queue alike (the slowest request took 1.3
+to 2 times the median of its neighbours here); a tail far beyond that (100
+times) means some requests are passed over again and again.
+
+The soak checks leaks and fairness, not speed. With 256 connections each
+sending its next request as soon as the last is answered, every request waits
+about 256 / throughput seconds (Little's law). At the service's 5 s pool and
+upstream timeouts that would assert a throughput floor of about 50 requests a
+second, which this two-core machine misses whenever another test loads it
+(53 requests/s, 947 answers 503 after the pool timeout, with the benchmark's
+smoke run alongside and the guard stress's load). So the soak's service waits
+up to `TIMEOUT` seconds instead. The 503 of a pool that stays busy is
+tested in test_faults.py; throughput belongs to the benchmark.
+
+For the same reason both servers, the service and its upstream, keep an idle
+connection open for `HANG` seconds rather than uvicorn's 5. A client must give
+up an idle connection before its server does; when a load delays each side's
+event loop by seconds, a server's 5 s timer closes connections on which the
+client's next request is already on its way, and that request fails with
+"connection reset by peer" (seen here: 75 requests to the service, and
+through the relay 3 answers 502 "upstream connection failed").
 
 It prints what it measured (requests, errors, latency percentiles, memory,
 connections): `pytest -rP tests/test_soak.py` shows it.
 """
 
 import asyncio
+import statistics
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -53,19 +76,21 @@ from tests.served import serve, service_environment
 
 CONCURRENCY = 256
 WARM_UP = 500
-REQUESTS = 3_000
+REQUESTS = 3_000  # in two halves
 POOL_SIZE = 10  # the service's defaults
 MAX_OVERFLOW = 10
 MiB = 1024 * 1024
-RSS_GROWTH_LIMIT = 8 * MiB
+RSS_GROWTH_LIMIT = 4 * MiB  # over the second half
 STARVATION_FACTOR = 5
-# Clients give up after this; the pool timeout and the upstream timeout are 5 s.
-HANG = 20.0
+# The service's pool and upstream timeouts in the soak (see above); clients
+# give up after `HANG`.
+TIMEOUT = 30.0
+HANG = 60
 
 
 @pytest.fixture(scope="module")
 def upstream() -> Iterator[Any]:
-    with upstream_server.UpstreamServer().running() as server:
+    with upstream_server.UpstreamServer().running(timeout_keep_alive=HANG) as server:
         yield server
 
 
@@ -94,34 +119,65 @@ class Mix:
         return await send(client, "GET", f"/upstream/things?n={n}"), 200
 
 
+@dataclass(frozen=True)
+class Answered:
+    sent_at: float  # perf_counter when it was sent
+    outcome: Outcome
+    expected: int  # the status it must get
+
+
 async def run_requests(
     client: httpx.AsyncClient, mix: Mix, first: int, count: int
-) -> list[tuple[Outcome, int]]:
+) -> list[Answered]:
     """Requests `first` to `first + count` of the mix, `CONCURRENCY` at a time."""
     numbers = iter(range(first, first + count))
-    results: list[tuple[Outcome, int]] = []
+    results: list[Answered] = []
 
     async def connection() -> None:
         for n in numbers:
-            results.append(await mix.send(client, n))
+            sent_at = time.perf_counter()
+            outcome, expected = await mix.send(client, n)
+            results.append(Answered(sent_at, outcome, expected))
 
     await asyncio.gather(*(connection() for _ in range(CONCURRENCY)))
     return results
 
 
+def with_neighbours(answered: list[Answered]) -> list[tuple[Outcome, float]]:
+    """Each answer, with the median time of its neighbours in sending order
+    (`CONCURRENCY` each side): the requests that met the same moment."""
+    in_order = sorted(answered, key=lambda one: one.sent_at)
+    latencies = [one.outcome.seconds for one in in_order]
+    return [
+        (one.outcome, statistics.median(latencies[max(0, i - CONCURRENCY) : i + CONCURRENCY + 1]))
+        for i, one in enumerate(in_order)
+    ]
+
+
+def starving(answered: list[Answered]) -> list[str]:
+    """The requests that took more than `STARVATION_FACTOR` times the median of
+    their neighbours, plus 2 s."""
+    return [
+        f"{outcome}, where its neighbours took {neighbours:.2f} s"
+        for outcome, neighbours in with_neighbours(answered)
+        if outcome.seconds > STARVATION_FACTOR * neighbours + 2
+    ]
+
+
 @dataclass
 class Measured:
-    results: list[tuple[Outcome, int]] = field(default_factory=list)  # warm-up included
+    results: list[Answered] = field(default_factory=list)  # warm-up included
     seconds: float = 0.0  # of the soak, warm-up excluded
     rss_samples: list[int] = field(default_factory=list)
     connection_samples: list[int] = field(default_factory=list)
     rss_after_warm_up: int = 0
+    rss_after_first_half: int = 0
     rss_after_soak: int = 0
     idle_after_warm_up: Counter[str] = field(default_factory=Counter)
     idle_after_soak: Counter[str] = field(default_factory=Counter)
 
     def latencies(self) -> list[float]:
-        return sorted(outcome.seconds for outcome, _ in self.results[WARM_UP:])
+        return sorted(one.outcome.seconds for one in self.results[WARM_UP:])
 
     def percentile_ms(self, share: float) -> float:
         latencies = self.latencies()
@@ -150,13 +206,19 @@ def test_a_soak_at_256_connections_answers_every_request_with_flat_memory_and_co
     project = bake(Options("postgresql", "yes"))
     database_url = migrated_database(project, postgres_server)
     database = database_name(database_url)
-    env = service_environment(project, database_url=database_url, upstream_base_url=upstream.url)
+    env = service_environment(
+        project,
+        database_url=database_url,
+        upstream_base_url=upstream.url,
+        database_pool_timeout=str(TIMEOUT),
+        upstream_timeout=str(TIMEOUT),
+    )
     log = ServiceLog()
     measured = Measured()
 
     async def soak() -> None:
         limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
-        with serve(project, env) as served:
+        with serve(project, env, options=["--timeout-keep-alive", str(HANG)]) as served:
             log.follow(served)
             pid = served.process.pid
             async with httpx.AsyncClient(
@@ -170,7 +232,10 @@ def test_a_soak_at_256_connections_answers_every_request_with_flat_memory_and_co
 
                 sampler = asyncio.create_task(sample(pid, postgres_server, database, measured))
                 started = time.perf_counter()
-                measured.results += await run_requests(client, mix, WARM_UP, REQUESTS)
+                half = REQUESTS // 2
+                measured.results += await run_requests(client, mix, WARM_UP, half)
+                measured.rss_after_first_half = rss_bytes(pid)
+                measured.results += await run_requests(client, mix, WARM_UP + half, half)
                 measured.seconds = time.perf_counter() - started
                 sampler.cancel()
                 with suppress(asyncio.CancelledError):
@@ -183,23 +248,27 @@ def test_a_soak_at_256_connections_answers_every_request_with_flat_memory_and_co
     asyncio.run(soak())
 
     wrong = [
-        f"expected {expected}: {outcome}"
-        for outcome, expected in measured.results
-        if outcome.status != expected
+        f"expected {one.expected}: {one.outcome}"
+        for one in measured.results
+        if one.outcome.status != one.expected
     ]
-    errors = server_errors(outcome for outcome, _ in measured.results)
+    errors = server_errors(one.outcome for one in measured.results)
     figures = {
         "requests": len(measured.results),
         "concurrency": CONCURRENCY,
         "errors": len(errors),
         "wrong statuses": len(wrong),
-        "statuses": dict(Counter(outcome.status for outcome, _ in measured.results)),
+        "statuses": dict(Counter(one.outcome.status for one in measured.results)),
         "requests/s": round(REQUESTS / measured.seconds),
         "p50 ms": measured.percentile_ms(0.50),
         "p95 ms": measured.percentile_ms(0.95),
         "p99 ms": measured.percentile_ms(0.99),
         "max ms": measured.percentile_ms(1.0),
+        "slowest / its neighbours' median": round(
+            max(o.seconds / n for o, n in with_neighbours(measured.results[WARM_UP:])), 2
+        ),
         "RSS MiB after warm-up": round(measured.rss_after_warm_up / MiB, 1),
+        "RSS MiB after the first half": round(measured.rss_after_first_half / MiB, 1),
         "RSS MiB after soak": round(measured.rss_after_soak / MiB, 1),
         "RSS MiB peak": round(max(measured.rss_samples, default=0) / MiB, 1),
         "connections idle after warm-up": measured.idle_after_warm_up.total(),
@@ -213,10 +282,9 @@ def test_a_soak_at_256_connections_answers_every_request_with_flat_memory_and_co
 
     assert not errors, f"{described(errors)}\nthe service raised:\n{raised_in(log.text())}"
     assert not wrong, described(wrong)
-    latencies = measured.latencies()
-    slowest, median = latencies[-1], latencies[len(latencies) // 2]
-    assert slowest <= STARVATION_FACTOR * median + 2, f"requests starve: {summary}"
-    assert measured.rss_after_soak - measured.rss_after_warm_up <= RSS_GROWTH_LIMIT, summary
+    starved = starving(measured.results[WARM_UP:])
+    assert not starved, f"requests starve: {summary}\n{described(starved)}"
+    assert measured.rss_after_soak - measured.rss_after_first_half <= RSS_GROWTH_LIMIT, summary
     assert max(measured.connection_samples, default=0) <= POOL_SIZE + MAX_OVERFLOW, summary
     idle_before, idle_after = measured.idle_after_warm_up, measured.idle_after_soak
     assert idle_after.total() <= max(idle_before.total(), POOL_SIZE), summary

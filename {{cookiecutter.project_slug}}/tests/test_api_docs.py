@@ -14,10 +14,10 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
 from {{ cookiecutter.package_name }}.api_docs.assets import DIRECTORY, MEDIA_TYPES
+from tests.support.serving import lifespan_of
 
 PAGES = ["/docs", "/redoc", "/docs/oauth2-redirect"]
 
@@ -150,7 +150,7 @@ async def test_redoc_is_given_the_schema_in_its_element(client: httpx.AsyncClien
 async def test_the_service_name_is_escaped_in_the_page_titles(app: FastAPI) -> None:
     app.title = "<b>Billing</b> & co"
 
-    async with LifespanManager(app) as manager:
+    async with lifespan_of(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
             pages = [(await client.get(path)).text for path in ("/docs", "/redoc")]
@@ -179,7 +179,7 @@ async def test_the_schema_is_built_once_and_off_the_event_loop(
 
 
 async def test_behind_a_proxy_prefix_the_schema_names_it_as_its_server(app: FastAPI) -> None:
-    async with LifespanManager(app) as manager:
+    async with lifespan_of(app) as manager:
         transport = httpx.ASGITransport(app=manager.app, root_path="/service")
         async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
             behind = (await client.get("/service/openapi.json")).json()
@@ -193,7 +193,7 @@ async def test_behind_a_proxy_prefix_the_schema_names_it_as_its_server(app: Fast
 
 
 async def test_behind_a_proxy_prefix_every_url_of_a_page_starts_with_it(app: FastAPI) -> None:
-    async with LifespanManager(app) as manager:
+    async with lifespan_of(app) as manager:
         transport = httpx.ASGITransport(app=manager.app, root_path="/service")
         async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
             docs = PageParts((await client.get("/service/docs")).text)

@@ -26,6 +26,19 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from .ports import free_port, listening_socket
 from .waiting import wait_until
 
+# How long the app may take to start or to stop under a test. asgi-lifespan's
+# default, 5 s, is less than a first start can take on a loaded machine
+# (imports, the threads the lifespan waits for): under the guard stress a
+# start timed out at 5 s. Each part of the lifespan bounds its own waits;
+# this only ends a hang.
+LIFESPAN_TIMEOUT = 60
+
+
+def lifespan_of(app: ASGIApp) -> LifespanManager:
+    """The app's lifespan, run as a server runs it, for `async with`; its
+    `app` attribute hands the lifespan state to each request."""
+    return LifespanManager(app, startup_timeout=LIFESPAN_TIMEOUT, shutdown_timeout=LIFESPAN_TIMEOUT)
+
 
 @asynccontextmanager
 async def client_for(
@@ -33,13 +46,13 @@ async def client_for(
 ) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client for `app`, with the app's lifespan running around it.
 
-    `LifespanManager.app` hands the lifespan state to each request, and each
-    request gets a copy of it, as from a server (the ASGI spec: a shallow
-    copy per request), so what one request leaves in its state no other sees.
+    Each request gets a copy of the lifespan state, as from a server (the
+    ASGI spec: a shallow copy per request), so what one request leaves in its
+    state no other sees.
     With `raise_app_exceptions=False` an unhandled error comes back as the 500
     response a real client would get. `headers` go with every request.
     """
-    async with LifespanManager(state_copied_per_request(app)) as manager:
+    async with lifespan_of(state_copied_per_request(app)) as manager:
         transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=raise_app_exceptions)
         async with httpx.AsyncClient(
             transport=transport, base_url="http://service", headers=headers

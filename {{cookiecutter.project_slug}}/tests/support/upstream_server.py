@@ -15,6 +15,7 @@ import asyncio
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 from urllib.parse import parse_qs
 
 from starlette.types import Receive, Scope, Send
@@ -87,8 +88,10 @@ class UpstreamServer:
         await send({"type": "http.response.body", "body": body.encode()})
 
     @contextmanager
-    def running(self) -> Iterator["UpstreamServer"]:
-        """Serve on a free port of 127.0.0.1 until the block ends; `url` says where."""
-        with serving_in_a_thread(self, "the upstream test server", backlog=1024) as url:
+    def running(self, **options: Any) -> Iterator["UpstreamServer"]:
+        """Serve on a free port of 127.0.0.1 until the block ends; `url` says where.
+        `options` go to `uvicorn.Config`."""
+        options = {"backlog": 1024, **options}
+        with serving_in_a_thread(self, "the upstream test server", **options) as url:
             self.url = url
             yield self
