@@ -155,12 +155,12 @@ def with_neighbours(answered: list[Answered]) -> list[tuple[Outcome, float]]:
     ]
 
 
-def starving(answered: list[Answered]) -> list[str]:
-    """The requests that took more than `STARVATION_FACTOR` times the median of
-    their neighbours, plus 2 s."""
+def starving(answered: list[tuple[Outcome, float]]) -> list[str]:
+    """Of the answers `with_neighbours`, those that took more than
+    `STARVATION_FACTOR` times the median of their neighbours, plus 2 s."""
     return [
         f"{outcome}, where its neighbours took {neighbours:.2f} s"
-        for outcome, neighbours in with_neighbours(answered)
+        for outcome, neighbours in answered
         if outcome.seconds > STARVATION_FACTOR * neighbours + 2
     ]
 
@@ -254,6 +254,7 @@ def test_a_soak_at_256_connections_answers_every_request_with_flat_memory_and_co
         if one.outcome.status != one.expected
     ]
     errors = server_errors(one.outcome for one in measured.results)
+    neighbourhoods = with_neighbours(measured.results[WARM_UP:])
     figures = {
         "requests": len(measured.results),
         "concurrency": CONCURRENCY,
@@ -265,9 +266,7 @@ def test_a_soak_at_256_connections_answers_every_request_with_flat_memory_and_co
         "p95 ms": measured.percentile_ms(0.95),
         "p99 ms": measured.percentile_ms(0.99),
         "max ms": measured.percentile_ms(1.0),
-        "slowest / its neighbours' median": round(
-            max(o.seconds / n for o, n in with_neighbours(measured.results[WARM_UP:])), 2
-        ),
+        "slowest / its neighbours' median": round(max(o.seconds / n for o, n in neighbourhoods), 2),
         "RSS MiB after warm-up": round(measured.rss_after_warm_up / MiB, 1),
         "RSS MiB after the first half": round(measured.rss_after_first_half / MiB, 1),
         "RSS MiB after soak": round(measured.rss_after_soak / MiB, 1),
@@ -283,7 +282,7 @@ def test_a_soak_at_256_connections_answers_every_request_with_flat_memory_and_co
 
     assert not errors, f"{described(errors)}\nthe service raised:\n{raised_in(log.text())}"
     assert not wrong, described(wrong)
-    starved = starving(measured.results[WARM_UP:])
+    starved = starving(neighbourhoods)
     assert not starved, f"requests starve: {summary}\n{described(starved)}"
     assert measured.rss_after_soak - measured.rss_after_first_half <= RSS_GROWTH_LIMIT, summary
     assert max(measured.connection_samples, default=0) <= POOL_SIZE + MAX_OVERFLOW, summary
