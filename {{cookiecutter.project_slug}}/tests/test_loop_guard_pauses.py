@@ -3,7 +3,8 @@
 These run the guard on an event loop of their own, with a low threshold, and
 make each kind of pause happen on purpose: a stop of the loop (what pytest
 does between a test's phases), a long garbage collection on the loop thread;
-and they check how a thread's state is read from /proc. test_loop_guard.py
+and they check how a thread's state is read from /proc, and how far the
+kernel's count of its wait for a CPU is believed. test_loop_guard.py
 shows the other side: a real block is still named.
 """
 
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package_name }}.loop_guard import causes
+from {{ cookiecutter.package_name }}.loop_guard import causes, guard
 from {{ cookiecutter.package_name }}.loop_guard.causes import thread_activity
 from {{ cookiecutter.package_name }}.loop_guard.guard import STOPPED, LoopBlockGuard
 
@@ -105,6 +106,55 @@ def test_a_long_garbage_collection_on_the_loop_is_a_pause() -> None:
     # On a busy machine the same pause also holds time spent waiting for a CPU.
     collecting = [pause.causes.get("garbage collection", 0.0) for pause in guard.pauses]
     assert max(collecting, default=0.0) >= THRESHOLD / 2
+
+
+def counters_that_count_everything_as_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The kernel's counters, as they read when they take a sleep for a wait for a CPU.
+
+    They did so once under load: a route's `time.sleep(0.3)` read as 303 ms
+    of waiting. That cannot be made to happen on purpose, so the counters
+    here say the loop thread never ran and waited all the time.
+    """
+    monkeypatch.setattr(guard, "run_and_wait_times", lambda: (0.0, time.monotonic()))
+
+
+def test_a_sleep_the_counters_call_a_wait_for_a_cpu_is_still_a_block(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The watchdog saw the thread asleep in a blocking call: the wait is not believed."""
+    counters_that_count_everything_as_waiting(monkeypatch)
+    watching = LoopBlockGuard(THRESHOLD)
+
+    async def sleep_on_the_loop() -> None:
+        async with watching.watching():
+            await asyncio.sleep(0.05)
+            time.sleep(4 * THRESHOLD)  # noqa: ASYNC251  (the block under test)
+            await asyncio.sleep(0.05)
+
+    asyncio.run(sleep_on_the_loop())
+
+    assert len(watching.blocks) == 1, watching.pauses
+    assert watching.blocks[0].held_for >= THRESHOLD
+    assert "time.sleep(4 * THRESHOLD)" in watching.blocks[0].stack
+    caplog.clear()  # the block was on purpose: the conftest check must not fail this test
+
+
+def test_a_wait_for_a_cpu_the_watchdog_saw_is_a_pause(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same counters while the thread is ready to run: the wait is believed."""
+    counters_that_count_everything_as_waiting(monkeypatch)
+    watching = LoopBlockGuard(THRESHOLD)
+
+    async def stay_ready_to_run() -> None:
+        async with watching.watching():
+            await asyncio.sleep(0.05)
+            busy_for(4 * THRESHOLD)
+            await asyncio.sleep(0.05)
+
+    asyncio.run(stay_ready_to_run())
+
+    assert watching.blocks == []
+    waiting = [pause.causes.get("waiting for a CPU", 0.0) for pause in watching.pauses]
+    assert max(waiting, default=0.0) >= THRESHOLD
 
 
 def activity_once_asleep(tid: int) -> str:

@@ -11,18 +11,19 @@ of them, and nothing else reports it. The guard has two parts:
   says it is doing (causes.py).
 
 A late heartbeat's time is split into its causes. The kernel says how long
-the loop thread ran and how long it waited for a CPU; it slept the rest,
-and the watchdog's samples say in what: a blocking call, a lock another
-thread held (the interpreter's), or a stall in the kernel. Time running
-code, less garbage collection, plus time in blocking calls is the code's:
-when it reaches the threshold, and the watchdog saw where, it is a
-**block**: a warning naming the route and the stack, which fails the tests.
-A late heartbeat explained by the other causes is a **pause**, logged as such
-(`<package>.loop_guard.pauses`) and never blamed on a route. So is one during
-which the watchdog saw the loop stopped: its owner had stopped it (pytest
-stops the loop between a test's setup, call and teardown, and runs its own
-code meanwhile), so nothing was holding it. Serving a request costs nothing
-extra: the guard never touches the request path.
+the loop thread ran and how long it waited for a CPU (a wait the samples saw
+it ready to run for); it slept the rest, and the watchdog's samples say in
+what: a blocking call, a lock another thread held (the interpreter's), or a
+stall in the kernel. Time running code, less garbage collection, plus time
+in blocking calls is the code's: when it reaches the threshold, and the
+watchdog saw where, it is a **block**: a warning naming the route and the
+stack, which fails the tests. A late heartbeat explained by the other causes
+is a **pause**, logged as such (`<package>.loop_guard.pauses`) and never
+blamed on a route. So is one during which the watchdog saw the loop stopped:
+its owner had stopped it (pytest stops the loop between a test's setup, call
+and teardown, and runs its own code meanwhile), so nothing was holding it.
+Serving a request costs nothing extra: the guard never touches the request
+path.
 """
 
 import asyncio
@@ -60,6 +61,20 @@ class _Watch:
     seen: Counter[str] = field(default_factory=Counter)  # activity -> times seen
     route: str = ""  # and where, the first time it saw the code at work
     stack: str = ""
+
+
+def _believed_wait(waited: float, late: float, seen: Counter[str]) -> float:
+    """The kernel's count of the loop thread's wait for a CPU, as far as the samples bear it out.
+
+    A thread waiting for a CPU is ready to run, which the samples see as
+    "running". The count can include time the thread slept: under load, a
+    route's `time.sleep(0.3)` once came back as 303 ms of waiting for a CPU
+    and no block, while the thread was asleep. So a wait is believed only for
+    the share of the samples that saw the thread ready to run; with no
+    samples there is nothing to weigh it against.
+    """
+    sampled = sum(seen.values())
+    return min(waited, late * seen["running"] / sampled) if sampled else waited
 
 
 class LoopBlockGuard:
@@ -133,6 +148,7 @@ class LoopBlockGuard:
     ) -> LoopBlock | LoopPause:
         """A block when the code held the loop past the threshold; otherwise a pause, by cause."""
         ran, waited = now.ran - heartbeat.ran, now.waited - heartbeat.waited
+        waited = _believed_wait(waited, late, seen)
         collecting = min(now.collecting - heartbeat.collecting, ran)
         # Besides the heartbeat's own sleep, the loop thread slept this long;
         # the samples taken while it was overdue say in what, in proportion.
