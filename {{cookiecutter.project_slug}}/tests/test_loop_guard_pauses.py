@@ -121,27 +121,62 @@ def counters_that_count_everything_as_waiting(monkeypatch: pytest.MonkeyPatch) -
 def test_a_sleep_the_counters_call_a_wait_for_a_cpu_is_still_a_block(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """The watchdog saw the thread asleep in a blocking call: the wait is not believed."""
+    """The watchdog saw the thread asleep in a blocking call: the wait is not believed.
+
+    The loop thread sleeps in a read of a pipe until the watchdog has seen it
+    asleep, and 4 thresholds more: the watchdog is a Python thread, and on a
+    busy machine it can go a long while without a turn to look.
+    """
     counters_that_count_everything_as_waiting(monkeypatch)
+    seen_asleep = threading.Event()
+
+    def activity(tid: int) -> str:
+        seen = thread_activity(tid)
+        if seen == "in a blocking call":
+            seen_asleep.set()
+        return seen
+
+    monkeypatch.setattr(guard, "thread_activity", activity)
+    unread, writer = os.pipe()
+
+    def wake_the_loop() -> None:
+        seen_asleep.wait(timeout=30)
+        time.sleep(4 * THRESHOLD)
+        os.write(writer, b".")
+
+    waking = threading.Thread(target=wake_the_loop, daemon=True)
     watching = LoopBlockGuard(THRESHOLD)
 
     async def sleep_on_the_loop() -> None:
         async with watching.watching():
             await asyncio.sleep(0.05)
-            time.sleep(4 * THRESHOLD)  # noqa: ASYNC251  (the block under test)
+            waking.start()
+            os.read(unread, 1)  # the block under test
             await asyncio.sleep(0.05)
 
-    asyncio.run(sleep_on_the_loop())
+    try:
+        asyncio.run(sleep_on_the_loop())
+    finally:
+        waking.join()
+        os.close(unread)
+        os.close(writer)
 
+    assert seen_asleep.is_set()
     assert len(watching.blocks) == 1, watching.pauses
     assert watching.blocks[0].held_for >= THRESHOLD
-    assert "time.sleep(4 * THRESHOLD)" in watching.blocks[0].stack
+    assert "os.read(unread, 1)" in watching.blocks[0].stack
     caplog.clear()  # the block was on purpose: the conftest check must not fail this test
 
 
 def test_a_wait_for_a_cpu_the_watchdog_saw_is_a_pause(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The same counters while the thread is ready to run: the wait is believed."""
+    """The same counters, and a watchdog that sees the thread ready to run: the wait is believed.
+
+    What the watchdog sees is made up too: under load a busy thread is also
+    seen waiting for the interpreter lock, which the guard rightly believes
+    over the counters.
+    """
     counters_that_count_everything_as_waiting(monkeypatch)
+    monkeypatch.setattr(guard, "thread_activity", lambda _tid: "running")
     watching = LoopBlockGuard(THRESHOLD)
 
     async def stay_ready_to_run() -> None:
