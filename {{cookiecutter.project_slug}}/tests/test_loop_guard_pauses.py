@@ -14,13 +14,20 @@ import gc
 import os
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package_name }}.loop_guard import causes, guard
+import {{ cookiecutter.package_name }}.loop_guard.guard as guard_module
+from {{ cookiecutter.package_name }}.loop_guard import causes
 from {{ cookiecutter.package_name }}.loop_guard.causes import thread_activity
-from {{ cookiecutter.package_name }}.loop_guard.guard import STOPPED, LoopBlockGuard
+from {{ cookiecutter.package_name }}.loop_guard.guard import (
+    IN_THE_LOOP,
+    STOPPED,
+    LoopBlockGuard,
+    believed_wait,
+)
 
 THRESHOLD = 0.05  # seconds
 
@@ -108,35 +115,38 @@ def test_a_long_garbage_collection_on_the_loop_is_a_pause() -> None:
     assert max(collecting, default=0.0) >= THRESHOLD / 2
 
 
-def counters_that_count_everything_as_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def counters_that_call_everything_a_wait(monkeypatch: pytest.MonkeyPatch) -> None:
     """The kernel's counters, as they read when they take a sleep for a wait for a CPU.
 
-    They did so once under load: a route's `time.sleep(0.3)` read as 303 ms
-    of waiting. That cannot be made to happen on purpose, so the counters
-    here say the loop thread never ran and waited all the time.
+    That cannot be made to happen on purpose, so these say the loop thread
+    never ran and waited for a CPU all the time.
     """
-    monkeypatch.setattr(guard, "run_and_wait_times", lambda: (0.0, time.monotonic()))
+    monkeypatch.setattr(guard_module, "run_and_wait_times", lambda: (0.0, time.monotonic()))
 
 
+@pytest.mark.usefixtures("counters_that_call_everything_a_wait")
 def test_a_sleep_the_counters_call_a_wait_for_a_cpu_is_still_a_block(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The watchdog saw the thread asleep in a blocking call: the wait is not believed.
 
     The loop thread sleeps in a read of a pipe until the watchdog has seen it
-    asleep, and 4 thresholds more: the watchdog is a Python thread, and on a
-    busy machine it can go a long while without a turn to look.
+    asleep 5 times, and 4 thresholds more: the watchdog is a Python thread,
+    and on a busy machine it can go a long while without a turn to look.
     """
-    counters_that_count_everything_as_waiting(monkeypatch)
     seen_asleep = threading.Event()
+    times_seen_asleep = 0
 
     def activity(tid: int) -> str:
+        nonlocal times_seen_asleep
         seen = thread_activity(tid)
-        if seen == "in a blocking call":
+        times_seen_asleep += seen == "in a blocking call"
+        if times_seen_asleep >= 5:
             seen_asleep.set()
         return seen
 
-    monkeypatch.setattr(guard, "thread_activity", activity)
+    monkeypatch.setattr(guard_module, "thread_activity", activity)
     unread, writer = os.pipe()
 
     def wake_the_loop() -> None:
@@ -145,12 +155,12 @@ def test_a_sleep_the_counters_call_a_wait_for_a_cpu_is_still_a_block(
         os.write(writer, b".")
 
     waking = threading.Thread(target=wake_the_loop, daemon=True)
-    watching = LoopBlockGuard(THRESHOLD)
+    waking.start()
+    guard = LoopBlockGuard(THRESHOLD)
 
     async def sleep_on_the_loop() -> None:
-        async with watching.watching():
+        async with guard.watching():
             await asyncio.sleep(0.05)
-            waking.start()
             os.read(unread, 1)  # the block under test
             await asyncio.sleep(0.05)
 
@@ -162,12 +172,13 @@ def test_a_sleep_the_counters_call_a_wait_for_a_cpu_is_still_a_block(
         os.close(writer)
 
     assert seen_asleep.is_set()
-    assert len(watching.blocks) == 1, watching.pauses
-    assert watching.blocks[0].held_for >= THRESHOLD
-    assert "os.read(unread, 1)" in watching.blocks[0].stack
+    assert len(guard.blocks) == 1, guard.pauses
+    assert guard.blocks[0].held_for >= THRESHOLD
+    assert "os.read(unread, 1)" in guard.blocks[0].stack
     caplog.clear()  # the block was on purpose: the conftest check must not fail this test
 
 
+@pytest.mark.usefixtures("counters_that_call_everything_a_wait")
 def test_a_wait_for_a_cpu_the_watchdog_saw_is_a_pause(monkeypatch: pytest.MonkeyPatch) -> None:
     """The same counters, and a watchdog that sees the thread ready to run: the wait is believed.
 
@@ -175,21 +186,38 @@ def test_a_wait_for_a_cpu_the_watchdog_saw_is_a_pause(monkeypatch: pytest.Monkey
     seen waiting for the interpreter lock, which the guard rightly believes
     over the counters.
     """
-    counters_that_count_everything_as_waiting(monkeypatch)
-    monkeypatch.setattr(guard, "thread_activity", lambda _tid: "running")
-    watching = LoopBlockGuard(THRESHOLD)
+    monkeypatch.setattr(guard_module, "thread_activity", lambda _tid: "running")
+    guard = LoopBlockGuard(THRESHOLD)
 
     async def stay_ready_to_run() -> None:
-        async with watching.watching():
+        async with guard.watching():
             await asyncio.sleep(0.05)
             busy_for(4 * THRESHOLD)
             await asyncio.sleep(0.05)
 
     asyncio.run(stay_ready_to_run())
 
-    assert watching.blocks == []
-    waiting = [pause.causes.get("waiting for a CPU", 0.0) for pause in watching.pauses]
+    assert guard.blocks == []
+    waiting = [pause.causes.get("waiting for a CPU", 0.0) for pause in guard.pauses]
     assert max(waiting, default=0.0) >= THRESHOLD
+
+
+@pytest.mark.parametrize(
+    ("seen", "believed"),
+    [
+        pytest.param({}, 0.3, id="no samples: all of it"),
+        pytest.param({"in a blocking call": 1}, 0.3, id="one sample: all of it"),
+        pytest.param({"in a blocking call": 4}, 0.0, id="asleep throughout: none"),
+        pytest.param({"running": 1, "in a blocking call": 3}, 0.1, id="a quarter ready"),
+        pytest.param({IN_THE_LOOP: 2, "waiting for a lock": 2}, 0.2, id="the loop's code: ready"),
+        pytest.param({"running": 4}, 0.3, id="never more than counted"),
+    ],
+)
+def test_a_wait_is_believed_as_far_as_the_samples_saw_the_thread_ready_to_run(
+    seen: dict[str, int], believed: float
+) -> None:
+    """0.3 s counted as waiting, in a heartbeat 0.4 s late."""
+    assert believed_wait(0.3, 0.4, Counter(seen)) == pytest.approx(believed)
 
 
 def activity_once_asleep(tid: int) -> str:

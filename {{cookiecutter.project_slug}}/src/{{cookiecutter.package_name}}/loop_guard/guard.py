@@ -11,19 +11,19 @@ of them, and nothing else reports it. The guard has two parts:
   says it is doing (causes.py).
 
 A late heartbeat's time is split into its causes. The kernel says how long
-the loop thread ran and how long it waited for a CPU (a wait the samples saw
-it ready to run for); it slept the rest, and the watchdog's samples say in
-what: a blocking call, a lock another thread held (the interpreter's), or a
-stall in the kernel. Time running code, less garbage collection, plus time
-in blocking calls is the code's: when it reaches the threshold, and the
-watchdog saw where, it is a **block**: a warning naming the route and the
-stack, which fails the tests. A late heartbeat explained by the other causes
-is a **pause**, logged as such (`<package>.loop_guard.pauses`) and never
-blamed on a route. So is one during which the watchdog saw the loop stopped:
-its owner had stopped it (pytest stops the loop between a test's setup, call
-and teardown, and runs its own code meanwhile), so nothing was holding it.
-Serving a request costs nothing extra: the guard never touches the request
-path.
+the loop thread ran and how long it waited for a CPU (a wait is weighed
+against the samples that saw it ready to run); it slept the rest, and the
+watchdog's samples say in what: a blocking call, a lock another thread held
+(the interpreter's), or a stall in the kernel. Time running code, less
+garbage collection, plus time in blocking calls is the code's: when it
+reaches the threshold, and the watchdog saw where, it is a **block**: a
+warning naming the route and the stack, which fails the tests. A late
+heartbeat explained by the other causes is a **pause**, logged as such
+(`<package>.loop_guard.pauses`) and never blamed on a route. So is one
+during which the watchdog saw the loop stopped: its owner had stopped it
+(pytest stops the loop between a test's setup, call and teardown, and runs
+its own code meanwhile), so nothing was holding it. Serving a request costs
+nothing extra: the guard never touches the request path.
 """
 
 import asyncio
@@ -48,6 +48,11 @@ from {{ cookiecutter.package_name }}.loop_guard.stack import format_stack, is_lo
 SLEEPS = ("in a blocking call", "waiting for a lock", "stalled")
 # What the watchdog counts when it finds the loop not running at all.
 STOPPED = "the loop was stopped"
+# ... and when it finds the loop thread in the loop's own code, or in its
+# select: woken, and ready to run the heartbeat, which is overdue.
+IN_THE_LOOP = "in the loop's own code"
+# How many samples it takes to weigh the kernel's count of a wait for a CPU.
+WEIGHED_FROM = 2
 # Told after every heartbeat how late it was (seconds) and what it was
 # reported as, if anything: for whoever exports the loop's health as metrics.
 HeartbeatListener = Callable[[float, LoopBlock | LoopPause | None], None]
@@ -63,18 +68,21 @@ class _Watch:
     stack: str = ""
 
 
-def _believed_wait(waited: float, late: float, seen: Counter[str]) -> float:
+def believed_wait(waited: float, late: float, seen: Counter[str]) -> float:
     """The kernel's count of the loop thread's wait for a CPU, as far as the samples bear it out.
 
-    A thread waiting for a CPU is ready to run, which the samples see as
-    "running". The count can include time the thread slept: under load, a
-    route's `time.sleep(0.3)` once came back as 303 ms of waiting for a CPU
-    and no block, while the thread was asleep. So a wait is believed only for
-    the share of the samples that saw the thread ready to run; with no
-    samples there is nothing to weigh it against.
+    The count can include time the thread slept: on a busy machine a
+    route's `time.sleep(0.3)` can read as 300 ms of waiting for a CPU. A
+    thread that waits for a CPU is ready to run, and the samples see it so
+    ("running", or in the loop's own code), so the wait is believed only for
+    their share. With fewer than `WEIGHED_FROM` samples there is nothing to
+    weigh it against, and it is believed in full: a single sample that
+    caught a short blocking call must not turn a wait into a block.
     """
     sampled = sum(seen.values())
-    return min(waited, late * seen["running"] / sampled) if sampled else waited
+    if sampled < WEIGHED_FROM:
+        return waited
+    return min(waited, late * (seen["running"] + seen[IN_THE_LOOP]) / sampled)
 
 
 class LoopBlockGuard:
@@ -148,7 +156,7 @@ class LoopBlockGuard:
     ) -> LoopBlock | LoopPause:
         """A block when the code held the loop past the threshold; otherwise a pause, by cause."""
         ran, waited = now.ran - heartbeat.ran, now.waited - heartbeat.waited
-        waited = _believed_wait(waited, late, seen)
+        waited = believed_wait(waited, late, seen)
         collecting = min(now.collecting - heartbeat.collecting, ran)
         # Besides the heartbeat's own sleep, the loop thread slept this long;
         # the samples taken while it was overdue say in what, in proportion.
@@ -184,12 +192,15 @@ class LoopBlockGuard:
             if time.monotonic() - heartbeat - self._interval < self.threshold / 4:
                 continue
             frame = sys._current_frames().get(loop_thread)
-            running = loop.is_running()
-            if frame is None or (running and is_loop_waiting(frame)):
+            if frame is None:
                 continue
             if self._watch is None or self._watch.heartbeat != heartbeat:
                 self._watch = _Watch(heartbeat)
             watch = self._watch
+            running = loop.is_running()
+            if running and is_loop_waiting(frame):
+                watch.seen[IN_THE_LOOP] += 1
+                continue
             # Whatever the thread runs while its loop is stopped holds nothing up.
             activity = thread_activity(loop_native_id) if running else STOPPED
             watch.seen[activity] += 1
