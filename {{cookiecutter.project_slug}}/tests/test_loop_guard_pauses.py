@@ -80,6 +80,35 @@ def test_work_done_while_the_loop_runs_is_still_a_block(caplog: pytest.LogCaptur
     caplog.clear()  # the block was on purpose: the conftest check must not fail this test
 
 
+def test_a_block_as_soon_as_the_loop_runs_again_is_still_a_block(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The loop is stopped, then blocked by the first thing it runs: the stop hides nothing.
+
+    The heartbeat due during the stop gets its turn only after the block, and
+    comes back late for both. That is a test whose first step blocks, right
+    after pytest starts the loop again for it.
+    """
+    guard = LoopBlockGuard(THRESHOLD)
+
+    async def hold_the_loop_at_once() -> None:
+        busy_for(4 * THRESHOLD)
+
+    with asyncio.Runner() as runner:
+        watching = contextlib.AsyncExitStack()
+        runner.run(watching.enter_async_context(guard.watching()))
+        runner.run(asyncio.sleep(0.05))
+        busy_for(4 * THRESHOLD)  # while the loop is stopped
+        runner.run(hold_the_loop_at_once())
+        runner.run(asyncio.sleep(0.05))
+        runner.run(watching.aclose())
+
+    assert len(guard.blocks) == 1, guard.pauses
+    assert guard.blocks[0].held_for >= THRESHOLD
+    assert "in hold_the_loop_at_once" in guard.blocks[0].stack
+    caplog.clear()  # the block was on purpose: the conftest check must not fail this test
+
+
 def test_a_long_garbage_collection_on_the_loop_is_a_pause() -> None:
     guard = LoopBlockGuard(THRESHOLD)
     # Enough containers that one full collection outlasts the threshold;
@@ -122,7 +151,9 @@ def counters_that_call_everything_a_wait(monkeypatch: pytest.MonkeyPatch) -> Non
     That cannot be made to happen on purpose, so these say the loop thread
     never ran and waited for a CPU all the time.
     """
-    monkeypatch.setattr(guard_module, "run_and_wait_times", lambda: (0.0, time.monotonic()))
+    monkeypatch.setattr(
+        guard_module, "run_and_wait_times", lambda _tid=None: (0.0, time.monotonic())
+    )
 
 
 @pytest.mark.usefixtures("counters_that_call_everything_a_wait")

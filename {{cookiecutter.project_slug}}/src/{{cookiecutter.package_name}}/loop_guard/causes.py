@@ -60,14 +60,15 @@ class Moment:
     collecting: float  # seconds of its garbage collection: CollectionTimer's total
 
 
-def run_and_wait_times() -> tuple[float, float]:
-    """Seconds the calling thread has run on a CPU, and waited for one (Linux).
+def run_and_wait_times(tid: int | None = None) -> tuple[float, float]:
+    """Seconds thread `tid` (the calling one by default) has run on a CPU, and waited for one.
 
-    Elsewhere both stay 0: the guard then counts every late heartbeat's time
-    as sleep, and the watchdog's samples divide it.
+    Linux only. Elsewhere both stay 0: the guard then counts every late
+    heartbeat's time as sleep, and the watchdog's samples divide it.
     """
+    path = "/proc/thread-self/" if tid is None else TASK.format(tid=tid)
     try:
-        with open("/proc/thread-self/schedstat", "rb") as schedstat:
+        with open(path + "schedstat", "rb") as schedstat:
             ran, waited = schedstat.read().split()[:2]
     except (OSError, ValueError):
         return 0.0, 0.0

@@ -66,6 +66,9 @@ class _Watch:
     seen: Counter[str] = field(default_factory=Counter)  # activity -> times seen
     route: str = ""  # and where, the first time it saw the code at work
     stack: str = ""
+    # When it saw the loop run again after a stop: the loop thread's clocks
+    # then, from which what the loop ran since is judged.
+    since: Moment | None = None
 
 
 def believed_wait(waited: float, late: float, seen: Counter[str]) -> float:
@@ -123,8 +126,11 @@ class LoopBlockGuard:
             await asyncio.to_thread(watchdog.join)
             self._collections.remove()
 
-    def _now(self) -> Moment:
-        return Moment(time.monotonic(), *run_and_wait_times(), self._collections.seconds)
+    def _now(self, loop_native_id: int | None = None) -> Moment:
+        """The loop thread's clocks: read on it, or from the watchdog by its native id."""
+        return Moment(
+            time.monotonic(), *run_and_wait_times(loop_native_id), self._collections.seconds
+        )
 
     async def _beat(self) -> None:
         while True:
@@ -142,8 +148,13 @@ class LoopBlockGuard:
         watch = self._watch if self._watch and self._watch.heartbeat == heartbeat.wall else None
         self._watch = None  # one report per late heartbeat
         seen = watch.seen if watch else Counter[str]()
+        since = watch.since if watch else None
         report: LoopBlock | LoopPause
-        if seen[STOPPED]:
+        if since and now.wall - since.wall >= self.threshold:
+            # The loop was stopped, then held as soon as it ran again (a test's
+            # first step can block before the heartbeat gets a turn).
+            report = self._attribute(now.wall - since.wall, since, now, watch, seen)
+        elif since or seen[STOPPED]:
             # Whatever ran while the loop was stopped held up none of its work.
             report = report_pause(LoopPause(late, {STOPPED: late}))
             self.pauses.append(report)
@@ -198,6 +209,10 @@ class LoopBlockGuard:
                 self._watch = _Watch(heartbeat)
             watch = self._watch
             running = loop.is_running()
+            if running and watch.seen[STOPPED]:
+                # The loop runs again after a stop: what it does from here on
+                # is judged on its own, from the loop thread's clocks as of now.
+                watch = self._watch = _Watch(heartbeat, since=self._now(loop_native_id))
             if running and is_loop_waiting(frame):
                 watch.seen[IN_THE_LOOP] += 1
                 continue
