@@ -22,8 +22,9 @@ heartbeat explained by the other causes is a **pause**, logged as such
 (`<package>.loop_guard.pauses`) and never blamed on a route. So is one
 during which the watchdog saw the loop stopped: its owner had stopped it
 (pytest stops the loop between a test's setup, call and teardown, and runs
-its own code meanwhile), so nothing was holding it. Serving a request costs
-nothing extra: the guard never touches the request path.
+its own code meanwhile), so nothing was holding it; what the loop ran once
+it ran again is judged on its own. Serving a request costs nothing extra:
+the guard never touches the request path.
 """
 
 import asyncio
