@@ -152,8 +152,12 @@ class LoopBlockGuard:
         since = watch.since if watch else None
         report: LoopBlock | LoopPause
         if since and now.wall - since.wall >= self.threshold:
-            # The loop was stopped, then held as soon as it ran again (a test's
-            # first step can block before the heartbeat gets a turn).
+            # The loop was stopped, then late again once it ran (a test's first
+            # step can block before the heartbeat gets a turn): each part is
+            # reported as what it was.
+            stopped_for = since.wall - heartbeat.wall - self._interval
+            if stopped_for > 0:
+                self.pauses.append(report_pause(LoopPause(stopped_for, {STOPPED: stopped_for})))
             report = self._attribute(now.wall - since.wall, since, now, watch, seen)
         elif since or seen[STOPPED]:
             # Whatever ran while the loop was stopped held up none of its work.
