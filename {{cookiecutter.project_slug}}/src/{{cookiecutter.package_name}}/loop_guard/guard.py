@@ -157,15 +157,19 @@ class LoopBlockGuard:
             # reported as what it was.
             stopped_for = since.wall - heartbeat.wall - self._interval
             if stopped_for > 0:
-                self.pauses.append(report_pause(LoopPause(stopped_for, {STOPPED: stopped_for})))
+                self._stopped_pause(stopped_for)
             report = self._attribute(now.wall - since.wall, since, now, watch, seen)
         elif since or seen[STOPPED]:
             # Whatever ran while the loop was stopped held up none of its work.
-            report = report_pause(LoopPause(late, {STOPPED: late}))
-            self.pauses.append(report)
+            report = self._stopped_pause(late)
         else:
             report = self._attribute(late, heartbeat, now, watch, seen)
         self._tell(late, report)
+
+    def _stopped_pause(self, seconds: float) -> LoopPause:
+        pause = report_pause(LoopPause(seconds, {STOPPED: seconds}))
+        self.pauses.append(pause)
+        return pause
 
     def _attribute(
         self, late: float, heartbeat: Moment, now: Moment, watch: _Watch | None, seen: Counter[str]
