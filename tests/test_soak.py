@@ -144,25 +144,34 @@ async def run_requests(
     return results
 
 
-def with_neighbours(answered: list[Answered]) -> list[tuple[Outcome, float]]:
+def with_neighbours(answered: list[Answered]) -> list[tuple[Answered, float]]:
     """Each answer, with the median time of its neighbours in sending order
     (`CONCURRENCY` each side): the requests that met the same moment."""
     in_order = sorted(answered, key=lambda one: one.sent_at)
     latencies = [one.outcome.seconds for one in in_order]
     return [
-        (one.outcome, statistics.median(latencies[max(0, i - CONCURRENCY) : i + CONCURRENCY + 1]))
+        (one, statistics.median(latencies[max(0, i - CONCURRENCY) : i + CONCURRENCY + 1]))
         for i, one in enumerate(in_order)
     ]
 
 
-def starving(answered: list[tuple[Outcome, float]]) -> list[str]:
+def starving(answered: list[tuple[Answered, float]]) -> list[tuple[Answered, float]]:
     """Of the answers `with_neighbours`, those that took more than
     `STARVATION_FACTOR` times the median of their neighbours, plus 2 s."""
     return [
-        f"{outcome}, where its neighbours took {neighbours:.2f} s"
-        for outcome, neighbours in answered
-        if outcome.seconds > STARVATION_FACTOR * neighbours + 2
+        (one, neighbours)
+        for one, neighbours in answered
+        if one.outcome.seconds > STARVATION_FACTOR * neighbours + 2
     ]
+
+
+def database_activity(samples: list[tuple[float, str]], during: list[Answered]) -> str:
+    """What the service's database sessions were doing while the `during` requests
+    waited, by how often the sampler saw it: a stall in the database shows here."""
+    start = min(one.sent_at for one in during)
+    end = max(one.sent_at + one.outcome.seconds for one in during)
+    seen = Counter(activity for at, activity in samples if start <= at <= end)
+    return "\n".join(f"{count:5d} x {activity}" for activity, count in seen.most_common(12))
 
 
 @dataclass
@@ -171,6 +180,8 @@ class Measured:
     seconds: float = 0.0  # of the soak, warm-up excluded
     rss_samples: list[int] = field(default_factory=list)
     connection_samples: list[int] = field(default_factory=list)
+    # (perf_counter, what one busy database session was doing), every sample
+    activity_samples: list[tuple[float, str]] = field(default_factory=list)
     rss_after_warm_up: int = 0
     rss_after_first_half: int = 0
     rss_after_soak: int = 0
@@ -185,17 +196,32 @@ class Measured:
         return round(1000 * latencies[min(len(latencies) - 1, int(share * len(latencies)))], 1)
 
 
+def waiting(session: asyncpg.Record) -> str:
+    """A session's wait event from pg_stat_activity: a lock, I/O, the client; or none."""
+    if session["wait_event_type"] is None:
+        return "not waiting"
+    return f"waiting for {session['wait_event_type']} {session['wait_event']}"
+
+
 async def sample(pid: int, server_url: str, database: str, measured: Measured) -> None:
-    """Every 0.25 s until cancelled: the service's memory and its database connections."""
+    """Every 0.25 s until cancelled: the service's memory, its database
+    connections, and what those not idle are doing."""
     admin = await asyncpg.connect(server_url)
     try:
         while True:
             measured.rss_samples.append(rss_bytes(pid))
-            measured.connection_samples.append(
-                await admin.fetchval(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = $1", database
-                )
+            sessions = await admin.fetch(
+                "SELECT state, wait_event_type, wait_event, left(query, 60) AS query "
+                "FROM pg_stat_activity WHERE datname = $1",
+                database,
             )
+            measured.connection_samples.append(len(sessions))
+            now = time.perf_counter()
+            measured.activity_samples += [
+                (now, f"{one['state']}, {waiting(one)}: {' '.join(one['query'].split())[:60]}")
+                for one in sessions
+                if one["state"] not in (None, "idle")
+            ]
             await asyncio.sleep(0.25)
     finally:
         await admin.close()
@@ -266,7 +292,9 @@ def test_a_soak_at_256_connections_answers_every_request_with_flat_memory_and_co
         "p95 ms": measured.percentile_ms(0.95),
         "p99 ms": measured.percentile_ms(0.99),
         "max ms": measured.percentile_ms(1.0),
-        "slowest / its neighbours' median": round(max(o.seconds / n for o, n in neighbourhoods), 2),
+        "slowest / its neighbours' median": round(
+            max(one.outcome.seconds / n for one, n in neighbourhoods), 2
+        ),
         "RSS MiB after warm-up": round(measured.rss_after_warm_up / MiB, 1),
         "RSS MiB after the first half": round(measured.rss_after_first_half / MiB, 1),
         "RSS MiB after soak": round(measured.rss_after_soak / MiB, 1),
@@ -283,7 +311,12 @@ def test_a_soak_at_256_connections_answers_every_request_with_flat_memory_and_co
     assert not errors, f"{described(errors)}\nthe service raised:\n{raised_in(log.text())}"
     assert not wrong, described(wrong)
     starved = starving(neighbourhoods)
-    assert not starved, f"requests starve: {summary}\n{described(starved)}"
+    assert not starved, (
+        f"requests starve: {summary}\n"
+        + described([f"{one.outcome}, where its neighbours took {n:.2f} s" for one, n in starved])
+        + "\nmeanwhile the service's database sessions were seen\n"
+        + database_activity(measured.activity_samples, [one for one, _ in starved])
+    )
     assert measured.rss_after_soak - measured.rss_after_first_half <= RSS_GROWTH_LIMIT, summary
     assert max(measured.connection_samples, default=0) <= POOL_SIZE + MAX_OVERFLOW, summary
     idle_before, idle_after = measured.idle_after_warm_up, measured.idle_after_soak
