@@ -2,7 +2,8 @@
 
 A full stress run takes hours (`bench/guard_stress.py`); this checks what it
 counts with: its pytest plug-in records every pause the guard reports, which
-pytest shows for no passing test, and the script totals them by cause.
+pytest shows for no passing test, and the script totals them by cause; and
+each block the guard reports is counted once, with the route it names.
 """
 
 import importlib.util
@@ -42,3 +43,18 @@ def test_the_pauses_of_a_passing_suite_are_recorded_and_totalled_by_cause(
     totals = stress.total_by_cause(pauses)
     assert totals["the loop was stopped"] > 0, totals
     assert totals["garbage collection"] > 0, totals
+
+
+def test_each_block_is_counted_once_with_the_route_it_names(bake: Bake, tmp_path: Path) -> None:
+    stress: Any = stress_script()
+    project = bake(Options("none", "no", examples="no"))
+    suite = stress.Suite.of(project, tmp_path)
+
+    # The liveness route blocks; of this file only its own test calls it.
+    mutation = stress.run_mutated(suite, "tests/test_health.py")
+
+    assert mutation["caught"], mutation
+    assert mutation["routes_named"] == ["GET /health"], mutation
+    # The failure's message repeats the block twice; it is still one block.
+    assert mutation["blocks"] == 1, mutation
+    assert len(mutation["failed_tests"]) == 1, mutation
