@@ -5,6 +5,8 @@ what it receives, so tests can check what reached it and how many requests
 it was serving at once.
 
 - `/slow?seconds=S` answers after S seconds, unless the client hangs up first;
+- `/together?count=N&seconds=S` answers once N requests are in flight at
+  once, or with 504 after S seconds: how a test proves its requests overlap;
 - `/status/CODE` answers with that status;
 - `/set-cookie` answers with a `Set-Cookie` header;
 - any other path echoes the raw path, the query string and the `Cookie`
@@ -50,6 +52,7 @@ class UpstreamServer:
         self.headers: list[dict[str, str]] = []  # and its headers
         self.in_flight = 0
         self.peak_in_flight = 0
+        self._together = asyncio.Event()  # set once `/together`'s count is in flight
 
     def reset(self) -> None:
         """Forget earlier requests, after those still being worked on are done."""
@@ -57,6 +60,17 @@ class UpstreamServer:
         self.received.clear()
         self.headers.clear()
         self.peak_in_flight = 0
+        self._together = asyncio.Event()
+
+    async def all_in_flight(self, count: int, seconds: float) -> bool:
+        """Wait until `count` requests are in flight at once; False if not within `seconds`."""
+        if self.in_flight >= count:
+            self._together.set()
+        try:
+            await asyncio.wait_for(self._together.wait(), seconds)
+        except TimeoutError:
+            return False
+        return True
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         assert scope["type"] == "http"
@@ -74,6 +88,10 @@ class UpstreamServer:
             if path == "/slow":
                 seconds = float(parse_qs(query.decode())["seconds"][0])
                 await sleep_unless_disconnected(seconds, receive)
+            elif path == "/together":
+                asked = parse_qs(query.decode())
+                count, seconds = int(asked["count"][0]), float(asked["seconds"][0])
+                status = 200 if await self.all_in_flight(count, seconds) else 504
             elif path.startswith("/status/"):
                 status = int(path.removeprefix("/status/"))
         finally:

@@ -66,24 +66,22 @@ async def test_an_unreachable_upstream_is_a_502(settings: Settings) -> None:
 async def test_concurrent_requests_overlap(
     settings: Settings, upstream: UpstreamServer, client_headers: dict[str, str]
 ) -> None:
-    # 100 requests to an upstream that takes a second each: one after another
-    # they would take 100 s; sharing the client and the loop, they overlap.
-    # A second is long enough for all 100 to be sent before the first answer
-    # comes back even on a loaded CI machine, so all of them must be in flight
-    # at once; the time, and the upstream timeout, allow for what a busy
-    # machine adds.
+    # 100 requests to an upstream that answers only once all 100 are in flight
+    # at once, and 504 if they are not within 8 s: one after another, none of
+    # them could succeed. Sharing the client and the loop, they overlap.
     # They start ten to a turn of the loop. All in one turn (a bare `gather`),
     # their first steps held the loop for 120 to 190 ms on a busy machine, and
     # for 266 ms, past the guard's threshold, under the guard stress: the
-    # test's own burst, not a route that blocks. One to a turn, the starts
-    # took more than the upstream's second there.
+    # test's own burst, not a route that blocks.
     patient = settings.model_copy(update={"upstream_timeout": 10.0})
     async with client_for(create_app(patient), headers=client_headers) as client:
         started = time.perf_counter()
         requests: list[asyncio.Task[httpx.Response]] = []
         for _ in range(10):
             requests += [
-                asyncio.create_task(client.get("/upstream/slow", params={"seconds": "1.0"}))
+                asyncio.create_task(
+                    client.get("/upstream/together", params={"count": "100", "seconds": "8"})
+                )
                 for _ in range(10)
             ]
             await asyncio.sleep(0)  # the ten take their first steps; the loop goes round
@@ -92,7 +90,7 @@ async def test_concurrent_requests_overlap(
 
     assert [response.status_code for response in responses] == [200] * 100
     assert upstream.peak_in_flight == 100
-    assert elapsed < 10.0
+    assert elapsed < 8.0
 
 
 async def test_the_concurrency_limit_holds(settings: Settings, upstream: UpstreamServer) -> None:
