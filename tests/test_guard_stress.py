@@ -28,6 +28,12 @@ def stress_script() -> ModuleType:
     return module
 
 
+def pauses(workdir: Path) -> str:
+    """The pauses the guard reported in the mutated run, which its plug-in kept."""
+    kept = sorted((workdir / "pauses-mutation").iterdir())
+    return "\n".join(file.read_text(encoding="utf-8") for file in kept)
+
+
 def test_the_pauses_of_a_passing_suite_are_recorded_and_totalled_by_cause(
     bake: Bake, tmp_path: Path
 ) -> None:
@@ -53,7 +59,7 @@ def test_each_block_is_counted_once_with_the_route_it_names(bake: Bake, tmp_path
     # The liveness route blocks; of this file only its own test calls it.
     mutation = stress.run_mutated(suite, "tests/test_health.py")
 
-    assert mutation["caught"], mutation
+    assert mutation["caught"], f"{mutation}\nthe guard reported instead:\n{pauses(tmp_path)}"
     assert mutation["routes_named"] == ["GET /health"], mutation
     # The failure's message repeats the block twice; it is still one block.
     assert mutation["blocks"] == 1, mutation
