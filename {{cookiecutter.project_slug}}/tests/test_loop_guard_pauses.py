@@ -80,6 +80,31 @@ def test_work_done_while_the_loop_runs_is_still_a_block(caplog: pytest.LogCaptur
     caplog.clear()  # the block was on purpose: the conftest check must not fail this test
 
 
+def test_a_block_names_the_way_the_code_held_the_loop_longer(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Code that runs a little, then sleeps long: the block names the sleep.
+
+    The first sample can catch the code that leads up to a blocking call: on
+    a busy machine test_loop_guard.py's `time.sleep(0.3)` was reported with
+    a stack in `re`'s parser, which ran before it, waiting for a CPU.
+    """
+    guard = LoopBlockGuard(THRESHOLD)
+
+    async def run_then_sleep() -> None:
+        async with guard.watching():
+            await asyncio.sleep(0.05)
+            busy_for(THRESHOLD)
+            time.sleep(6 * THRESHOLD)  # noqa: ASYNC251  (the block, on purpose)
+            await asyncio.sleep(0.05)
+
+    asyncio.run(run_then_sleep())
+
+    assert len(guard.blocks) == 1, guard.pauses
+    assert "time.sleep(6 * THRESHOLD)" in guard.blocks[0].stack
+    caplog.clear()  # the block was on purpose: the conftest check must not fail this test
+
+
 def test_a_block_as_soon_as_the_loop_runs_again_is_still_a_block(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

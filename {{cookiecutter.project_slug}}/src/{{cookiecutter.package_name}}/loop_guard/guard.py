@@ -65,8 +65,11 @@ class _Watch:
 
     heartbeat: float
     seen: Counter[str] = field(default_factory=Counter)  # activity -> times seen
-    route: str = ""  # and where, the first time it saw the code at work
-    stack: str = ""
+    # Where, the first time it saw the code at work in each way ("running",
+    # "in a blocking call"): (route, stack). A block names the way that held
+    # the loop longer: on a busy machine the first sample can catch the code
+    # that merely led up to a blocking call, waiting for a CPU.
+    where: dict[str, tuple[str, str]] = field(default_factory=dict)
     # When it saw the loop run again after a stop: the loop thread's clocks
     # then, from which what the loop ran since is judged.
     since: Moment | None = None
@@ -87,6 +90,15 @@ def believed_wait(waited: float, late: float, seen: Counter[str]) -> float:
     if sampled < WEIGHED_FROM:
         return waited
     return min(waited, late * (seen["running"] + seen[IN_THE_LOOP]) / sampled)
+
+
+def where_held(watch: _Watch | None, blocked: float, ran: float) -> tuple[str, str] | None:
+    """(route, stack) of the way the code held the loop longer, in a blocking
+    call or running, or of the only way the watchdog saw; None if it saw neither."""
+    if watch is None or not watch.where:
+        return None
+    longer = "in a blocking call" if blocked > ran else "running"
+    return watch.where.get(longer) or next(iter(watch.where.values()))
 
 
 class LoopBlockGuard:
@@ -184,8 +196,9 @@ class LoopBlockGuard:
         asleep = sum(seen[kind] for kind in SLEEPS)
         share = {kind: slept * seen[kind] / asleep if asleep else 0.0 for kind in SLEEPS}
         held_for = ran - collecting + share["in a blocking call"]
-        if watch and watch.stack and held_for >= self.threshold:
-            block = report_block(LoopBlock(watch.route, watch.stack, held_for))
+        where = where_held(watch, share["in a blocking call"], ran - collecting)
+        if where and held_for >= self.threshold:
+            block = report_block(LoopBlock(*where, held_for))
             self.blocks.append(block)
             return block
         causes = {
@@ -228,9 +241,9 @@ class LoopBlockGuard:
             # Whatever the thread runs while its loop is stopped holds nothing up.
             activity = thread_activity(loop_native_id) if running else STOPPED
             watch.seen[activity] += 1
-            if activity in ("running", "in a blocking call") and not watch.stack:
+            if activity in ("running", "in a blocking call") and activity not in watch.where:
                 try:
-                    watch.route, watch.stack = route_being_served(frame), format_stack(frame)
+                    watch.where[activity] = route_being_served(frame), format_stack(frame)
                 except Exception:
                     # The loop thread moved on while its frames were being read
                     # (CPython does not freeze another thread's stack): look again.
