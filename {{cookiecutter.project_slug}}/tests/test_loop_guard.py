@@ -57,6 +57,25 @@ async def test_a_blocking_route_is_reported_with_its_route_and_stack(
     caplog.clear()  # the block was on purpose: the conftest check must not fail this test
 
 
+async def test_a_block_in_a_task_the_request_started_names_its_route(
+    app: FastAPI, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def block() -> None:
+        time.sleep(0.3)  # noqa: ASYNC251  (on purpose)
+
+    @app.get("/blocking-in-a-task")
+    async def blocking_in_a_task() -> None:
+        await asyncio.create_task(block())
+
+    await client.get("/blocking-in-a-task")
+    await asyncio.sleep(0.05)
+
+    warnings = [r.getMessage() for r in caplog.records if r.name.endswith(".loop_guard")]
+    assert len(warnings) == 1
+    assert "by GET /blocking-in-a-task" in warnings[0]
+    caplog.clear()
+
+
 async def test_awaiting_is_not_blocking(app: FastAPI, client: httpx.AsyncClient) -> None:
     @app.get("/waiting")
     async def waiting() -> None:

@@ -45,7 +45,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
 
-        context = RequestContext(choose_request_id(scope))
+        context = RequestContext(choose_request_id(scope), scope)
         token = current_request.set(context)
 
         async def send_with_context(message: Message) -> None:

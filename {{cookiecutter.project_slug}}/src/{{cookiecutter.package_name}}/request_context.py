@@ -23,6 +23,7 @@ CLIENT_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 @dataclass(slots=True)
 class RequestContext:
     id: str
+    scope: Scope  # the request's ASGI scope: the router adds the matched route to it
     started: float = field(default_factory=time.perf_counter)
     # Seconds spent waiting on each backing service, by its Server-Timing name.
     waits: dict[str, float] = field(default_factory=dict)

@@ -243,7 +243,7 @@ class LoopBlockGuard:
             watch.seen[activity] += 1
             if activity in ("running", "in a blocking call") and activity not in watch.where:
                 try:
-                    watch.where[activity] = route_being_served(frame), format_stack(frame)
+                    watch.where[activity] = route_being_served(loop), format_stack(frame)
                 except Exception:
                     # The loop thread moved on while its frames were being read
                     # (CPython does not freeze another thread's stack): look again.

@@ -1,7 +1,20 @@
-"""Reading the loop thread's stack: is it waiting, which request is it serving, where is it."""
+"""Reading the loop thread from the watchdog: is it waiting, whose request, where is it.
 
+Nothing here reads another thread's local variables: on Python 3.11,
+reading `f_locals` of a frame that another thread is running crashed the
+interpreter (once, under load: a segfault in the watchdog). The request
+comes from the running task's context instead, where the middleware keeps it
+(`current_request`), and the stack is read from code objects and line numbers
+only.
+"""
+
+import asyncio
+import gc
 import traceback
+from contextvars import Context
 from types import FrameType
+
+from {{ cookiecutter.package_name }}.request_context import current_request
 
 # When the loop thread's innermost frame is in one of these modules, the loop
 # is waiting for work, not blocked by it.
@@ -14,17 +27,29 @@ def is_loop_waiting(frame: FrameType) -> bool:
     return module.split(".")[0] in LOOP_MODULES
 
 
-def route_being_served(frame: FrameType) -> str:
-    """The route of the request on the stack, read from its ASGI scope."""
-    current: FrameType | None = frame
-    while current is not None:
-        scope = current.f_locals.get("scope")
-        if isinstance(scope, dict) and scope.get("type") in ("http", "websocket"):
-            route = scope.get("route")
-            path = getattr(route, "path", None) or scope.get("path", "?")
-            return f"{scope.get('method', 'WEBSOCKET')} {path}"
-        current = current.f_back
-    return "outside any request"
+def route_being_served(loop: asyncio.AbstractEventLoop) -> str:
+    """The route of the request whose task the loop is running, e.g. "GET /items/{item_id}".
+
+    A task the request started (`asyncio.gather`, a task group) runs in a
+    copy of its context, so it names the request's route too.
+    """
+    task = asyncio.current_task(loop)
+    context = task_context(task) if task is not None else None
+    request = context.get(current_request) if context is not None else None
+    if request is None:
+        return "outside any request"
+    # The router adds the matched route to the very scope the middleware kept.
+    route = request.scope.get("route")
+    return f"{request.scope['method']} {getattr(route, 'path', None) or request.scope['path']}"
+
+
+def task_context(task: "asyncio.Task[object]") -> Context | None:
+    """The context `task` runs in. Python 3.12 added `Task.get_context`;
+    3.11's task shows its context only to the garbage collector, which
+    visits it first (`TaskObj_traverse`)."""
+    if hasattr(task, "get_context"):
+        return task.get_context()  # type: ignore[no-any-return]
+    return next((ref for ref in gc.get_referents(task) if isinstance(ref, Context)), None)
 
 
 def format_stack(frame: FrameType) -> str:
