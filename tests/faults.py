@@ -132,6 +132,11 @@ class Outcome:
     body: bytes
     seconds: float
     error: str = ""  # set when there was no answer: a timeout, a dropped connection
+    # The service's own count (`X-Process-Time`): from its middleware taking
+    # the request to its answer starting. The rest of `seconds` was spent
+    # before the app saw the request or after it answered: in the client,
+    # the network, the server's parsing, or the service's event loop queue.
+    served_in: float | None = None
 
     def json(self) -> Any:
         """The body, parsed; None when it is not JSON."""
@@ -160,7 +165,10 @@ async def send(
         response = await client.request(method, path, json=json_body)
     except httpx.HTTPError as exc:
         return Outcome(label, None, b"", time.perf_counter() - started, repr(exc))
-    return Outcome(label, response.status_code, response.content, time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    process_time = response.headers.get("x-process-time")
+    served_in = float(process_time) if process_time is not None else None
+    return Outcome(label, response.status_code, response.content, seconds, served_in=served_in)
 
 
 def server_errors(outcomes: Iterable[Outcome], allowed: Iterable[int] = ()) -> list[str]:
