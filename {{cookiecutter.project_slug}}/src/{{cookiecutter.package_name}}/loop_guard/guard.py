@@ -16,8 +16,13 @@ against the samples that saw it ready to run); it slept the rest, and the
 watchdog's samples say in what: a blocking call, a lock another thread held
 (the interpreter's), or a stall in the kernel. Time running code, less
 garbage collection, plus time in blocking calls is the code's: when it
-reaches the threshold, and the watchdog saw where, it is a **block**: a
-warning naming the route and the stack, which fails the tests. A late
+reaches the threshold in one step of the loop (one callback, or one step
+of one task), and the watchdog saw where, it is a **block**: a warning
+naming the route and the stack, which fails the tests. The code's time is
+divided among the steps in proportion to the samples that caught each: a
+loop with hundreds of requests ready runs them one short step after
+another, and the heartbeat waits for all of them, but no step held the loop.
+A late
 heartbeat explained by the other causes is a **pause**, logged as such
 (`<package>.loop_guard.pauses`) and never blamed on a route. So is one
 during which the watchdog saw the loop stopped: its owner had stopped it
@@ -35,6 +40,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from types import FrameType
 
 from {{ cookiecutter.package_name }}.loop_guard.causes import (
     CollectionTimer,
@@ -43,7 +49,12 @@ from {{ cookiecutter.package_name }}.loop_guard.causes import (
     thread_activity,
 )
 from {{ cookiecutter.package_name }}.loop_guard.reports import LoopBlock, LoopPause, report_block, report_pause
-from {{ cookiecutter.package_name }}.loop_guard.stack import format_stack, is_loop_waiting, route_being_served
+from {{ cookiecutter.package_name }}.loop_guard.stack import (
+    format_stack,
+    is_loop_waiting,
+    route_being_served,
+    step_being_run,
+)
 
 # What the loop thread may be asleep in, as `thread_activity` names it.
 SLEEPS = ("in a blocking call", "waiting for a lock", "stalled")
@@ -65,11 +76,15 @@ class _Watch:
 
     heartbeat: float
     seen: Counter[str] = field(default_factory=Counter)  # activity -> times seen
-    # Where, the first time it saw the code at work in each way ("running",
+    # Samples of the code at work, by the step of the loop they caught (the
+    # frame the loop called: `step_being_run`). Kept as frames, not ids, so
+    # that a finished step's id is not reused for another while this lasts.
+    steps: Counter[FrameType] = field(default_factory=Counter)
+    # Where, the first time it saw each step at work in each way ("running",
     # "in a blocking call"): (route, stack). A block names the way that held
     # the loop longer: on a busy machine the first sample can catch the code
     # that merely led up to a blocking call, waiting for a CPU.
-    where: dict[str, tuple[str, str]] = field(default_factory=dict)
+    where: dict[tuple[FrameType, str], tuple[str, str]] = field(default_factory=dict)
     # When it saw the loop run again after a stop: the loop thread's clocks
     # then, from which what the loop ran since is judged.
     since: Moment | None = None
@@ -92,13 +107,20 @@ def believed_wait(waited: float, late: float, seen: Counter[str]) -> float:
     return min(waited, late * (seen["running"] + seen[IN_THE_LOOP]) / sampled)
 
 
-def where_held(watch: _Watch | None, blocked: float, ran: float) -> tuple[str, str] | None:
-    """(route, stack) of the way the code held the loop longer, in a blocking
-    call or running, or of the only way the watchdog saw; None if it saw neither."""
-    if watch is None or not watch.where:
+def step_held_longest(watch: _Watch | None, code_time: float) -> tuple[FrameType, float] | None:
+    """The step the samples caught at work most often, with its part of `code_time`."""
+    if watch is None or not watch.steps:
         return None
+    step, samples = watch.steps.most_common(1)[0]
+    return step, code_time * samples / watch.steps.total()
+
+
+def where_held(watch: _Watch, step: FrameType, blocked: float, ran: float) -> tuple[str, str]:
+    """(route, stack) of `step`, at the way the code held the loop longer, in a
+    blocking call or running, or at the only way the watchdog saw."""
     longer = "in a blocking call" if blocked > ran else "running"
-    return watch.where.get(longer) or next(iter(watch.where.values()))
+    other = "running" if longer == "in a blocking call" else "in a blocking call"
+    return watch.where.get((step, longer)) or watch.where[step, other]
 
 
 class LoopBlockGuard:
@@ -195,9 +217,11 @@ class LoopBlockGuard:
         slept = max(late - ran - waited, 0.0)
         asleep = sum(seen[kind] for kind in SLEEPS)
         share = {kind: slept * seen[kind] / asleep if asleep else 0.0 for kind in SLEEPS}
-        held_for = ran - collecting + share["in a blocking call"]
-        where = where_held(watch, share["in a blocking call"], ran - collecting)
-        if where and held_for >= self.threshold:
+        code_time = ran - collecting + share["in a blocking call"]
+        longest = step_held_longest(watch, code_time)
+        if watch and longest and longest[1] >= self.threshold:
+            step, held_for = longest
+            where = where_held(watch, step, share["in a blocking call"], ran - collecting)
             block = report_block(LoopBlock(*where, held_for))
             self.blocks.append(block)
             return block
@@ -206,7 +230,7 @@ class LoopBlockGuard:
             "waiting for a CPU": waited,
             "waiting for a lock": share["waiting for a lock"],
             "stalled in the kernel": share["stalled"],
-            "running code": held_for,
+            "running code": code_time,
             "unexplained": slept if not asleep else 0.0,
         }
         pause = report_pause(LoopPause(late, {k: v for k, v in causes.items() if v > 0}))
@@ -241,10 +265,14 @@ class LoopBlockGuard:
             # Whatever the thread runs while its loop is stopped holds nothing up.
             activity = thread_activity(loop_native_id) if running else STOPPED
             watch.seen[activity] += 1
-            if activity in ("running", "in a blocking call") and activity not in watch.where:
+            if activity in ("running", "in a blocking call"):
                 try:
-                    watch.where[activity] = route_being_served(loop), format_stack(frame)
+                    step = step_being_run(frame)
+                    if (step, activity) not in watch.where:
+                        watch.where[step, activity] = route_being_served(loop), format_stack(frame)
                 except Exception:
                     # The loop thread moved on while its frames were being read
                     # (CPython does not freeze another thread's stack): look again.
                     watch.seen[activity] -= 1
+                    continue
+                watch.steps[step] += 1

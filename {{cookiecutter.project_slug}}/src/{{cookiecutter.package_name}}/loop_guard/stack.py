@@ -27,6 +27,18 @@ def is_loop_waiting(frame: FrameType) -> bool:
     return module.split(".")[0] in LOOP_MODULES
 
 
+def step_being_run(frame: FrameType) -> FrameType:
+    """The frame the loop called to run what it runs now: a task's outermost
+    coroutine, or a plain callback. Two samples in the same one caught the
+    same step of the loop; in different ones, different steps."""
+    while frame.f_back is not None:
+        caller = frame.f_back
+        if caller.f_code.co_name == "_run" and caller.f_globals.get("__name__") == "asyncio.events":
+            break  # Handle._run, which runs each callback (uvloop runs them from C)
+        frame = caller
+    return frame
+
+
 def route_being_served(loop: asyncio.AbstractEventLoop) -> str:
     """The route of the request whose task the loop is running, e.g. "GET /items/{item_id}".
 
