@@ -141,7 +141,7 @@ def test_one_long_step_among_many_short_ones_is_still_a_block(
         busy_for(THRESHOLD / 8)
 
     async def long_step() -> None:
-        busy_for(4 * THRESHOLD)
+        busy_for(8 * THRESHOLD)
 
     async def many_steps_and_a_long_one() -> None:
         async with guard.watching():
