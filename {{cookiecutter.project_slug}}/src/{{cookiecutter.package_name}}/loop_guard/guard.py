@@ -20,9 +20,9 @@ reaches the threshold in one step of the loop (one callback, or one step
 of one task), and the watchdog saw where, it is a **block**: a warning
 naming the route and the stack, which fails the tests. A loop with hundreds
 of requests ready runs them one short step after another, and the heartbeat
-waits for all of them, but no step held the loop: when the samples caught
-several steps running, a step is held to account only for the time they
-saw it running (`step_held_longest`). A late
+waits for all of them, but no step held the loop: unless the samples
+caught one step running, and more than once, a step is held to account
+only for the time they saw it running (`step_held_longest`). A late
 heartbeat explained by the other causes is a **pause**, logged as such
 (`<package>.loop_guard.pauses`) and never blamed on a route. So is one
 during which the watchdog saw the loop stopped: its owner had stopped it
@@ -115,12 +115,14 @@ def step_held_longest(
 
     - Time in blocking calls goes to the steps caught in one, in proportion:
       a blocking call is the code's doing, however many steps made them.
-    - Time running goes all to the one step caught running, if there was
-      one. When several were, each is credited with the time from the first
-      sample that caught it running to the last, plus one sampling
-      `interval`: a share of the samples would overstate a short step
-      whenever the watchdog, short of a CPU, samples seldom (one of 40 short
-      steps was once credited with 50 ms of 250 that way).
+    - Time running goes all to the step caught running, when the samples
+      caught only that one, and at least twice. Otherwise each step is
+      credited with the time from the first sample that caught it running
+      to the last, plus one sampling `interval`. A watchdog short of a CPU
+      or of the interpreter lock samples seldom, and then one sample proves
+      little: a share of the samples once credited one of 40 short steps
+      with 50 ms of their 250, and a single sample, the only one taken,
+      with all 269 ms.
     """
     if watch is None or not watch.steps:
         return None
@@ -132,7 +134,7 @@ def step_held_longest(
 
     def held_for(step: FrameType) -> float:
         held = blocked * blocked_in.get(step, 0) / blocking_samples if blocking_samples else 0.0
-        if step in ran_in and len(ran_in) == 1:
+        if step in ran_in and len(ran_in) == 1 and len(ran_in[step]) > 1:
             held += running
         elif step in ran_in:
             times = ran_in[step]
