@@ -44,6 +44,9 @@ RESULTS = Path(__file__).resolve().parent / "results" / "guard_stress.json"
 GUARD_FAILURE = re.compile(
     r"^WARNING +\S+\.loop_guard:\S+ event loop blocked for \d+ ms by ([^;]+);", re.MULTILINE
 )
+# The header of a test's section in pytest's report. A test that fails and
+# then errors at teardown has two, each with the same captured log.
+TEST_SECTION = re.compile(r"^_+ (?:ERROR at \w+ of )?(\S+) _+$", re.MULTILINE)
 # pytest's short summary (-ra): "FAILED tests/x.py::test_y - reason", "ERROR ...".
 FAILED_TEST = re.compile(r"^(?:FAILED|ERROR) .*$", re.MULTILINE)
 LIVENESS = '''    """The process is up and serving. Does no I/O, so it stays fast under any load."""
@@ -220,7 +223,7 @@ def run_once(suite: Suite, number: int) -> dict[str, Any]:
         "run": number,
         "seconds": round(time.monotonic() - started, 1),
         "exit_code": result.returncode,
-        "guard_failures": GUARD_FAILURE.findall(result.stdout),
+        "guard_failures": guard_failures(result.stdout),
         "pauses_reported": len(pauses),
         "pause_causes_ms": total_by_cause(pauses),
         "failed_tests": FAILED_TEST.findall(result.stdout),
@@ -232,6 +235,17 @@ def run_once(suite: Suite, number: int) -> dict[str, Any]:
         flush=True,
     )
     return run
+
+
+def guard_failures(report: str) -> list[str]:
+    """The route of each block in a pytest report, counted once per test and block."""
+    parts = TEST_SECTION.split(report)  # [before, test, section, test, section, ...]
+    blocks = {
+        (test, block.group(0))
+        for test, section in zip(parts[1::2], parts[2::2], strict=True)
+        for block in GUARD_FAILURE.finditer(section)
+    }
+    return [GUARD_FAILURE.match(line)[1] for _, line in sorted(blocks)]  # type: ignore[index]
 
 
 def total_by_cause(pauses: list[str]) -> dict[str, int]:

@@ -42,3 +42,33 @@ def test_the_pauses_of_a_passing_suite_are_recorded_and_totalled_by_cause(
     totals = stress.total_by_cause(pauses)
     assert totals["the loop was stopped"] > 0, totals
     assert totals["garbage collection"] > 0, totals
+
+
+BLOCK = (
+    "WARNING  my_service.loop_guard:reports.py:29 event loop blocked for {ms} ms by {route};"
+    " move blocking work to asyncio.to_thread or a process pool. The loop was here:"
+)
+
+
+def test_each_block_is_counted_once_per_test_though_pytest_shows_it_twice() -> None:
+    """A test that fails and then errors at teardown has two sections in pytest's
+    report, each with the same captured log."""
+    stress: Any = stress_script()
+    report = "\n".join(
+        [
+            "==================================== ERRORS ====================================",
+            "_ ERROR at teardown of test_a _",
+            "E   AssertionError: event loop blocked for 269 ms by outside any request; ...",
+            "------------------------------ Captured log call -------------------------------",
+            BLOCK.format(ms=269, route="outside any request"),
+            "=================================== FAILURES ===================================",
+            "__________________________________ test_a ___________________________________",
+            "------------------------------ Captured log call -------------------------------",
+            BLOCK.format(ms=269, route="outside any request"),
+            "__________________________________ test_b ___________________________________",
+            BLOCK.format(ms=302, route="GET /health"),
+            BLOCK.format(ms=311, route="GET /health"),
+        ]
+    )
+
+    assert stress.guard_failures(report) == ["outside any request", "GET /health", "GET /health"]
