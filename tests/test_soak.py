@@ -148,6 +148,10 @@ class Answered:
     outcome: Outcome
     expected: int  # the status it must get
 
+    @property
+    def answered_at(self) -> float:
+        return self.sent_at + self.outcome.seconds
+
 
 async def run_requests(
     client: httpx.AsyncClient, mix: Mix, first: int, count: int
@@ -172,7 +176,7 @@ def overtaken(answered: list[Answered]) -> list[tuple[Answered, int]]:
     later_answers: list[float] = []  # answer times of the requests sent later, sorted
     counted = []
     for one in reversed(in_order):
-        answered_at = one.sent_at + one.outcome.seconds
+        answered_at = one.answered_at
         counted.append((one, bisect.bisect_left(later_answers, answered_at)))
         bisect.insort(later_answers, answered_at)
     return counted
@@ -180,7 +184,7 @@ def overtaken(answered: list[Answered]) -> list[tuple[Answered, int]]:
 
 def longest_silence(answered: list[Answered]) -> float:
     """The longest time, in seconds, during which no request was answered."""
-    times = sorted(one.sent_at + one.outcome.seconds for one in answered)
+    times = sorted(one.answered_at for one in answered)
     return max((b - a for a, b in itertools.pairwise(times)), default=0.0)
 
 
@@ -196,7 +200,7 @@ def database_activity(samples: list[tuple[float, str]], during: list[Answered]) 
     """What the service's database sessions were doing while the `during` requests
     waited, by how often the sampler saw it: a stall in the database shows here."""
     start = min(one.sent_at for one in during)
-    end = max(one.sent_at + one.outcome.seconds for one in during)
+    end = max(one.answered_at for one in during)
     seen = Counter(activity for at, activity in samples if start <= at <= end)
     return "\n".join(f"{count:5d} x {activity}" for activity, count in seen.most_common(12))
 
@@ -301,8 +305,9 @@ def test_a_soak_at_256_connections_answers_every_request_with_flat_memory_and_co
 
     asyncio.run(soak())
 
-    guard_blocks = re.findall(r"event loop blocked for .*", log.text())
-    guard_pauses = re.findall(r"event loop paused for .*", log.text())
+    service_log = log.text()
+    guard_blocks = re.findall(r"event loop blocked for .*", service_log)
+    guard_pauses = re.findall(r"event loop paused for .*", service_log)
     wrong = [
         f"expected {one.expected}: {one.outcome}"
         for one in measured.results
@@ -345,7 +350,7 @@ def test_a_soak_at_256_connections_answers_every_request_with_flat_memory_and_co
     for name, value in figures.items():
         record_property(name, value)
 
-    assert not errors, f"{described(errors)}\nthe service raised:\n{raised_in(log.text())}"
+    assert not errors, f"{described(errors)}\nthe service raised:\n{raised_in(service_log)}"
     assert not wrong, described(wrong)
     starved = [(one, count) for one, count in passed_over if count > OVERTAKEN_LIMIT]
     assert not starved, (
