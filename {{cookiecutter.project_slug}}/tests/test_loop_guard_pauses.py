@@ -17,10 +17,12 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
 import pytest
+import uvloop
 
 import {{ cookiecutter.package_name }}.loop_guard.guard as guard_module
 from {{ cookiecutter.package_name }}.loop_guard import causes
@@ -29,11 +31,13 @@ from {{ cookiecutter.package_name }}.loop_guard.guard import (
     IN_THE_LOOP,
     STOPPED,
     LoopBlockGuard,
+    Sample,
     _Watch,
     believed_wait,
     step_held_longest,
     where_held,
 )
+from {{ cookiecutter.package_name }}.loop_guard.stack import loop_driver, step_being_run
 
 THRESHOLD = 0.05  # seconds
 
@@ -90,7 +94,6 @@ def test_work_done_while_the_loop_runs_is_still_a_block(caplog: pytest.LogCaptur
 # watchdog's samples caught: tested on samples made up here, since how many
 # samples a watchdog takes depends on the machine (under the guard stress's
 # collection storm, sometimes one in a second).
-INTERVAL = 0.01  # seconds between the watchdog's samples
 
 
 def a_step() -> FrameType:
@@ -98,61 +101,127 @@ def a_step() -> FrameType:
     return sys._getframe()
 
 
-def watch_of(*samples: tuple[FrameType, str, float]) -> _Watch:
-    """A watch whose samples caught (step, way, when)."""
+def watch_of(*samples: tuple[FrameType | None, str, float]) -> _Watch:
+    """A watch whose samples caught (step, way, the loop thread's CPU clock), in that order."""
     watch = _Watch(heartbeat=0.0)
-    for step, way, when in samples:
-        watch.steps.setdefault((step, way), []).append(when)
-        watch.where.setdefault((step, way), (f"route of {way}", f"stack of {way}"))
+    for step, way, ran in samples:
+        watch.samples.append(Sample(step, way, ran))
+        if step is not None:
+            watch.where.setdefault((step, way), (f"route of {way}", f"stack of {way}"))
     return watch
 
 
-def test_many_short_steps_caught_running_are_credited_only_what_the_samples_saw() -> None:
+@pytest.mark.parametrize("loop_factory", [asyncio.new_event_loop, uvloop.new_event_loop])
+def test_steps_of_the_loop_are_told_apart(
+    loop_factory: Callable[[], asyncio.AbstractEventLoop],
+) -> None:
+    """Callbacks, and tasks, are steps of their own, under asyncio and under
+    uvloop, which uvicorn runs. uvloop calls steps from C: once, every step
+    it ran was taken for one, the thread's outermost frame, and at 256
+    connections the guard added up hundreds of requests' short steps."""
+
+    async def steps_seen() -> list[FrameType]:
+        loop = asyncio.get_running_loop()
+        driver = loop_driver(sys._getframe())
+
+        async def a_task() -> FrameType:
+            return step_being_run(sys._getframe(), driver)
+
+        def a_callback(seen: asyncio.Future[FrameType]) -> None:
+            seen.set_result(step_being_run(sys._getframe(), driver))
+
+        callbacks = [loop.create_future() for _ in range(2)]
+        for seen in callbacks:
+            loop.call_soon(a_callback, seen)
+        return [*await asyncio.gather(*callbacks), *await asyncio.gather(a_task(), a_task())]
+
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        steps = runner.run(steps_seen())
+
+    assert len({id(step) for step in steps}) == len(steps)
+    # Handle._run under asyncio; the callback's or the task's own frame under uvloop.
+    assert {step.f_code.co_name for step in steps} <= {"_run", "a_callback", "a_task"}
+
+
+def test_each_step_of_a_task_is_a_step_of_its_own_under_asyncio() -> None:
+    """asyncio runs every step in a call of its own: a task's steps are told apart."""
+
+    async def two_steps_of_one_task() -> tuple[FrameType, FrameType]:
+        driver = loop_driver(sys._getframe())
+        first = step_being_run(sys._getframe(), driver)
+        await asyncio.sleep(0)
+        return first, step_being_run(sys._getframe(), driver)
+
+    first, second = asyncio.run(two_steps_of_one_task())
+
+    assert first is not second
+
+
+def test_many_short_steps_each_caught_once_are_credited_nothing() -> None:
     """A loop with many requests ready runs them one short step after another:
     a served service at 256 connections was once reported "blocked for 135 ms
-    by GET /items/{item_id}" for that. Each step caught once gets one interval."""
-    steps = [a_step() for _ in range(5)]
-    watch = watch_of(*((step, "running", n * INTERVAL) for n, step in enumerate(steps)))
+    by GET /items/{item_id}" for that. A single sample proves no time."""
+    watch = watch_of(*((a_step(), "running", n * 0.05) for n in range(5)))
 
-    longest = step_held_longest(watch, running=0.25, blocked=0.0, interval=INTERVAL)
+    longest = step_held_longest(watch, running=0.25, blocked=0.0)
 
     assert longest is not None
-    assert longest[1] == pytest.approx(INTERVAL)
+    assert longest[1] == 0.0
 
 
-def test_a_long_step_among_short_ones_is_credited_the_span_its_samples_saw() -> None:
+def test_a_step_caught_in_samples_in_a_row_is_credited_the_cpu_time_between_them() -> None:
     short, long, other = a_step(), a_step(), a_step()
     watch = watch_of(
         (short, "running", 0.0),
-        *((long, "running", when) for when in (0.01, 0.02, 0.03, 0.04, 0.05)),
-        (other, "running", 0.06),
+        *((long, "running", ran) for ran in (0.01, 0.05, 0.09, 0.13)),
+        (other, "running", 0.2),
     )
 
-    longest = step_held_longest(watch, running=0.25, blocked=0.0, interval=INTERVAL)
+    longest = step_held_longest(watch, running=0.25, blocked=0.0)
 
     assert longest is not None
     assert longest[0] is long
-    assert longest[1] == pytest.approx(0.04 + INTERVAL)
+    assert longest[1] == pytest.approx(0.12)
 
 
-def test_the_only_step_caught_running_more_than_once_gets_all_the_running_time() -> None:
+def test_a_step_caught_again_after_another_is_credited_nothing_in_between() -> None:
+    """Under uvloop a task's steps share one frame: between two samples in the
+    same task, other steps may have run, and the CPU time is theirs too."""
+    task, other = a_step(), a_step()
+    watch = watch_of((task, "running", 0.0), (other, "running", 0.1), (task, "running", 0.2))
+
+    longest = step_held_longest(watch, running=0.25, blocked=0.0)
+
+    assert longest is not None
+    assert longest[1] == 0.0
+
+
+def test_the_loop_between_two_samples_of_a_step_proves_it_ended_in_between() -> None:
     step = a_step()
-    watch = watch_of((step, "running", 0.0), (step, "running", 0.01))
+    watch = watch_of((step, "running", 0.0), (None, IN_THE_LOOP, 0.1), (step, "running", 0.2))
 
-    assert step_held_longest(watch, running=0.25, blocked=0.0, interval=INTERVAL) == (step, 0.25)
+    assert step_held_longest(watch, running=0.25, blocked=0.0) == (step, 0.0)
 
 
-def test_a_step_caught_running_only_once_gets_one_interval() -> None:
-    """One sample, the only one taken, proves little: under the collection
-    storm a single sample in one of 40 short steps once got all of their 269 ms."""
+def test_a_step_that_waited_for_a_cpu_is_credited_only_what_it_ran() -> None:
+    """Two samples 300 ms apart on the wall clock, but the loop thread ran
+    20 ms between them: a busy machine made a short step long."""
     step = a_step()
-    watch = watch_of((step, "running", 0.0))
+    watch = watch_of((step, "running", 1.0), (step, "running", 1.02))
 
-    longest = step_held_longest(watch, running=0.269, blocked=0.0, interval=INTERVAL)
+    longest = step_held_longest(watch, running=0.3, blocked=0.0)
 
     assert longest is not None
     assert longest[0] is step
-    assert longest[1] == pytest.approx(INTERVAL)
+    assert longest[1] == pytest.approx(0.02)
+
+
+def test_a_step_is_credited_no_more_than_the_loop_thread_ran_code() -> None:
+    """The CPU clock counts garbage collection too; the code's running time does not."""
+    step = a_step()
+    watch = watch_of((step, "running", 0.0), (step, "running", 0.3))
+
+    assert step_held_longest(watch, running=0.05, blocked=0.0) == (step, 0.05)
 
 
 def test_time_in_blocking_calls_goes_to_the_steps_caught_in_one() -> None:
@@ -161,11 +230,11 @@ def test_time_in_blocking_calls_goes_to_the_steps_caught_in_one() -> None:
     watch = watch_of(
         (runner, "running", 0.0),
         (sleeper, "in a blocking call", 0.01),
-        (sleeper, "in a blocking call", 0.02),
-        (runner, "in a blocking call", 0.03),
+        (sleeper, "in a blocking call", 0.01),
+        (runner, "in a blocking call", 0.01),
     )
 
-    longest = step_held_longest(watch, running=0.01, blocked=0.3, interval=INTERVAL)
+    longest = step_held_longest(watch, running=0.01, blocked=0.3)
 
     assert longest is not None
     assert longest[0] is sleeper

@@ -20,9 +20,9 @@ reaches the threshold in one step of the loop (one callback, or one step
 of one task), and the watchdog saw where, it is a **block**: a warning
 naming the route and the stack, which fails the tests. A loop with hundreds
 of requests ready runs them one short step after another, and the heartbeat
-waits for all of them, but no step held the loop: unless the samples
-caught one step running, and more than once, a step is held to account
-only for the time they saw it running (`step_held_longest`). A late
+waits for all of them, but no step held the loop: a step is held to
+account only for what the samples prove, the loop thread's CPU time
+between two samples in a row that caught it (`step_held_longest`). A late
 heartbeat explained by the other causes is a **pause**, logged as such
 (`<package>.loop_guard.pauses`) and never blamed on a route. So is one
 during which the watchdog saw the loop stopped: its owner had stopped it
@@ -34,6 +34,7 @@ the guard never touches the request path.
 
 import asyncio
 import contextlib
+import itertools
 import sys
 import threading
 import time
@@ -52,6 +53,7 @@ from {{ cookiecutter.package_name }}.loop_guard.reports import LoopBlock, LoopPa
 from {{ cookiecutter.package_name }}.loop_guard.stack import (
     format_stack,
     is_loop_waiting,
+    loop_driver,
     route_being_served,
     step_being_run,
 )
@@ -70,21 +72,28 @@ WEIGHED_FROM = 2
 HeartbeatListener = Callable[[float, LoopBlock | LoopPause | None], None]
 
 
+@dataclass(frozen=True)
+class Sample:
+    """One look at the loop thread while it ran a step of the loop."""
+
+    step: FrameType | None  # `step_being_run`; None: the loop's own code, between steps
+    way: str  # "in a blocking call", or "running" (on a CPU or waiting for one, or for a lock)
+    ran: float  # the loop thread's CPU clock, seconds
+
+
 @dataclass
 class _Watch:
     """What the watchdog saw of the loop thread while one heartbeat was overdue."""
 
     heartbeat: float
     seen: Counter[str] = field(default_factory=Counter)  # activity -> times seen
-    # When the samples caught the code at work, by the step of the loop they
-    # caught (the frame the loop called: `step_being_run`) and the way
-    # ("running", "in a blocking call"). Kept by frame, not id, so that a
-    # finished step's id is not reused for another while this lasts.
-    steps: dict[tuple[FrameType, str], list[float]] = field(default_factory=dict)
-    # Where, the first time it saw each step at work in each way ("running",
-    # "in a blocking call"): (route, stack). A block names the way that held
-    # the loop longer: on a busy machine the first sample can catch the code
-    # that merely led up to a blocking call, waiting for a CPU.
+    # In the order taken. Steps are kept by frame, not id, so that a finished
+    # step's id is not reused for another while this lasts.
+    samples: list[Sample] = field(default_factory=list)
+    # Where, the first time it saw each step at work in each way: (route,
+    # stack). A block names the way that held the loop longer: on a busy
+    # machine the first sample can catch the code that merely led up to a
+    # blocking call, waiting for a CPU.
     where: dict[tuple[FrameType, str], tuple[str, str]] = field(default_factory=dict)
     # When it saw the loop run again after a stop: the loop thread's clocks
     # then, from which what the loop ran since is judged.
@@ -109,39 +118,37 @@ def believed_wait(waited: float, late: float, seen: Counter[str]) -> float:
 
 
 def step_held_longest(
-    watch: _Watch | None, running: float, blocked: float, interval: float
+    watch: _Watch | None, running: float, blocked: float
 ) -> tuple[FrameType, float] | None:
-    """The step of the loop that held it longest, and how long, as far as the samples show.
+    """The step of the loop that held it longest, and how long, as far as the samples prove.
 
     - Time in blocking calls goes to the steps caught in one, in proportion:
       a blocking call is the code's doing, however many steps made them.
-    - Time running goes all to the step caught running, when the samples
-      caught only that one, and at least twice. Otherwise each step is
-      credited with the time from the first sample that caught it running
-      to the last, plus one sampling `interval`. A watchdog short of a CPU
-      or of the interpreter lock samples seldom, and then one sample proves
-      little: a share of the samples once credited one of 40 short steps
-      with 50 ms of their 250, and a single sample, the only one taken,
-      with all 269 ms.
+    - Time running goes to a step only where two samples in a row caught
+      it: the loop thread's CPU clock between them is that step's. One
+      sample proves nothing: a loop with hundreds of requests ready runs
+      them one short step after another, and a single sample in one of them
+      once took the blame for all 269 ms. Nor does the time between two
+      samples count when the thread waited for a CPU, or for the
+      interpreter lock: its CPU clock stood still.
     """
-    if watch is None or not watch.steps:
+    if watch is None:
         return None
-    ran_in = {step: times for (step, way), times in watch.steps.items() if way == "running"}
-    blocked_in = {
-        step: len(times) for (step, way), times in watch.steps.items() if way != "running"
-    }
+    steps = {sample.step for sample in watch.samples if sample.step is not None}
+    if not steps:
+        return None
+    blocked_in = Counter(s.step for s in watch.samples if s.way == "in a blocking call")
     blocking_samples = sum(blocked_in.values())
+    ran_in = dict.fromkeys(steps, 0.0)
+    for before, after in itertools.pairwise(watch.samples):
+        if before.step is not None and before.step is after.step:
+            ran_in[before.step] += after.ran - before.ran
 
     def held_for(step: FrameType) -> float:
-        held = blocked * blocked_in.get(step, 0) / blocking_samples if blocking_samples else 0.0
-        if step in ran_in and len(ran_in) == 1 and len(ran_in[step]) > 1:
-            held += running
-        elif step in ran_in:
-            times = ran_in[step]
-            held += min(times[-1] - times[0] + interval, running)
-        return held
+        held = blocked * blocked_in[step] / blocking_samples if blocking_samples else 0.0
+        return held + min(ran_in[step], running)
 
-    longest = max((step for step, _ in watch.steps), key=held_for)
+    longest = max(steps, key=held_for)
     return longest, held_for(longest)
 
 
@@ -151,6 +158,29 @@ def where_held(watch: _Watch, step: FrameType, blocked: float, ran: float) -> tu
     longer = "in a blocking call" if blocked > ran else "running"
     other = "running" if longer == "in a blocking call" else "in a blocking call"
     return watch.where.get((step, longer)) or watch.where[step, other]
+
+
+@dataclass(frozen=True)
+class _LoopThread:
+    """What the watchdog needs to look at the loop thread from its own."""
+
+    ident: int  # threading.get_ident(), for its Python stack
+    native_id: int  # the kernel's, for /proc
+    cpu_clock: int | None  # its CPU clock, read without a file: none where unsupported
+    driver: frozenset[FrameType]  # `loop_driver`
+
+    @classmethod
+    def this_one(cls) -> "_LoopThread":
+        """The calling thread, which runs the loop."""
+        ident = threading.get_ident()
+        try:
+            cpu_clock = time.pthread_getcpuclockid(ident)
+        except (AttributeError, OSError):
+            cpu_clock = None
+        return cls(ident, threading.get_native_id(), cpu_clock, loop_driver(sys._getframe()))
+
+    def cpu_time(self) -> float:
+        return time.clock_gettime(self.cpu_clock) if self.cpu_clock is not None else 0.0
 
 
 class LoopBlockGuard:
@@ -171,10 +201,9 @@ class LoopBlockGuard:
         """Watch the running loop until the block ends."""
         self._collections.install()
         beating = asyncio.create_task(self._beat())
-        loop_thread = (threading.get_ident(), threading.get_native_id())
         watchdog = threading.Thread(
             target=self._watch_loop,
-            args=(asyncio.get_running_loop(), *loop_thread),
+            args=(asyncio.get_running_loop(), _LoopThread.this_one()),
             name="loop-block-guard",
             daemon=True,
         )
@@ -248,9 +277,7 @@ class LoopBlockGuard:
         asleep = sum(seen[kind] for kind in SLEEPS)
         share = {kind: slept * seen[kind] / asleep if asleep else 0.0 for kind in SLEEPS}
         code_time = ran - collecting + share["in a blocking call"]
-        longest = step_held_longest(
-            watch, ran - collecting, share["in a blocking call"], self._interval
-        )
+        longest = step_held_longest(watch, ran - collecting, share["in a blocking call"])
         if watch and longest and longest[1] >= self.threshold:
             step, held_for = longest
             where = where_held(watch, step, share["in a blocking call"], ran - collecting)
@@ -273,16 +300,17 @@ class LoopBlockGuard:
         for listener in self.listeners:
             listener(max(late, 0.0), report)
 
-    def _watch_loop(
-        self, loop: asyncio.AbstractEventLoop, loop_thread: int, loop_native_id: int
-    ) -> None:
+    def _watch_loop(self, loop: asyncio.AbstractEventLoop, loop_thread: _LoopThread) -> None:
         while not self._stopped.wait(self._interval):
             heartbeat = self._heartbeat.wall
             if time.monotonic() - heartbeat - self._interval < self.threshold / 4:
                 continue
-            frame = sys._current_frames().get(loop_thread)
+            frame = sys._current_frames().get(loop_thread.ident)
             if frame is None:
                 continue
+            # Read with the stack, while this thread holds the interpreter lock
+            # and the loop thread, running Python, cannot move on.
+            ran = loop_thread.cpu_time()
             if self._watch is None or self._watch.heartbeat != heartbeat:
                 self._watch = _Watch(heartbeat)
             watch = self._watch
@@ -290,21 +318,27 @@ class LoopBlockGuard:
             if running and watch.seen[STOPPED]:
                 # The loop runs again after a stop: what it does from here on
                 # is judged on its own, from the loop thread's clocks as of now.
-                watch = self._watch = _Watch(heartbeat, since=self._now(loop_native_id))
+                since = self._now(loop_thread.native_id)
+                watch = self._watch = _Watch(heartbeat, since=since)
             if running and is_loop_waiting(frame):
                 watch.seen[IN_THE_LOOP] += 1
+                watch.samples.append(Sample(None, IN_THE_LOOP, ran))
                 continue
             # Whatever the thread runs while its loop is stopped holds nothing up.
-            activity = thread_activity(loop_native_id) if running else STOPPED
+            activity = thread_activity(loop_thread.native_id) if running else STOPPED
             watch.seen[activity] += 1
-            if activity in ("running", "in a blocking call"):
-                try:
-                    step = step_being_run(frame)
-                    if (step, activity) not in watch.where:
-                        watch.where[step, activity] = route_being_served(loop), format_stack(frame)
-                except Exception:
-                    # The loop thread moved on while its frames were being read
-                    # (CPython does not freeze another thread's stack): look again.
-                    watch.seen[activity] -= 1
-                    continue
-                watch.steps.setdefault((step, activity), []).append(time.monotonic())
+            if activity == STOPPED:
+                continue
+            # A step caught waiting for a CPU, or for the lock, is still that
+            # step: it will go on where it is once it runs.
+            way = "in a blocking call" if activity == "in a blocking call" else "running"
+            try:
+                step = step_being_run(frame, loop_thread.driver)
+                if (step, way) not in watch.where:
+                    watch.where[step, way] = route_being_served(loop), format_stack(frame)
+            except Exception:
+                # The loop thread moved on while its frames were being read
+                # (CPython does not freeze another thread's stack): look again.
+                watch.seen[activity] -= 1
+                continue
+            watch.samples.append(Sample(step, way, ran))

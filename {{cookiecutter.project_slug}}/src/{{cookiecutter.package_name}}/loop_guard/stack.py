@@ -10,6 +10,7 @@ only.
 
 import asyncio
 import gc
+import inspect
 import traceback
 from contextvars import Context
 from types import FrameType
@@ -27,14 +28,43 @@ def is_loop_waiting(frame: FrameType) -> bool:
     return module.split(".")[0] in LOOP_MODULES
 
 
-def step_being_run(frame: FrameType) -> FrameType:
-    """The frame the loop called to run what it runs now: a task's outermost
-    coroutine, or a plain callback. Two samples in the same one caught the
-    same step of the loop; in different ones, different steps."""
+# A frame running one of these is a coroutine's: the loop resumes it, step by step.
+COROUTINE_FLAGS = inspect.CO_COROUTINE | inspect.CO_ITERABLE_COROUTINE | inspect.CO_ASYNC_GENERATOR
+
+
+def loop_driver(frame: FrameType) -> frozenset[FrameType]:
+    """The frames that run the loop, seen from `frame`, which the loop is running.
+
+    Read on the loop thread, from within a step: they are the frames below
+    its coroutines (`asyncio.run`, `run_until_complete`, ...). uvloop calls
+    each step from C, so its step's outermost frame is called by these.
+    """
+    while frame.f_back is not None and frame.f_code.co_flags & COROUTINE_FLAGS:
+        frame = frame.f_back
+    driver = set()
+    below: FrameType | None = frame
+    while below is not None:
+        driver.add(below)
+        below = below.f_back
+    return frozenset(driver)
+
+
+def step_being_run(frame: FrameType, driver: frozenset[FrameType]) -> FrameType:
+    """The frame that stands for the step of the loop that `frame` is in.
+
+    asyncio's loop runs each step (a callback, or one step of a task) in a
+    call of `Handle._run`: a frame of its own for each step, so two samples
+    in the same one caught the same step. uvloop calls steps from C, and
+    the step's outermost frame stands for it: for a plain callback a new
+    frame for each call, for a task its coroutine, the same for each of its
+    steps.
+    """
     while frame.f_back is not None:
         caller = frame.f_back
         if caller.f_code.co_name == "_run" and caller.f_globals.get("__name__") == "asyncio.events":
-            break  # Handle._run, which runs each callback (uvloop runs them from C)
+            return caller
+        if caller in driver:
+            break
         frame = caller
     return frame
 
