@@ -77,7 +77,9 @@ class Sample:
     """One look at the loop thread while it ran a step of the loop."""
 
     step: FrameType | None  # `step_being_run`; None: the loop's own code, between steps
-    way: str  # "in a blocking call", or "running" (on a CPU or waiting for one, or for a lock)
+    # "in a blocking call"; "running" (on a CPU, or waiting for one or for a
+    # lock); or IN_THE_LOOP, between steps.
+    way: str
     ran: float  # the loop thread's CPU clock, seconds
 
 
@@ -171,13 +173,14 @@ class _LoopThread:
 
     @classmethod
     def this_one(cls) -> "_LoopThread":
-        """The calling thread, which runs the loop."""
+        """The calling thread, which runs the loop; to be called from a coroutine."""
         ident = threading.get_ident()
         try:
             cpu_clock = time.pthread_getcpuclockid(ident)
         except (AttributeError, OSError):
             cpu_clock = None
-        return cls(ident, threading.get_native_id(), cpu_clock, loop_driver(sys._getframe()))
+        driver = loop_driver(sys._getframe(1))  # from the caller's frame, a coroutine's
+        return cls(ident, threading.get_native_id(), cpu_clock, driver)
 
     def cpu_time(self) -> float:
         return time.clock_gettime(self.cpu_clock) if self.cpu_clock is not None else 0.0
