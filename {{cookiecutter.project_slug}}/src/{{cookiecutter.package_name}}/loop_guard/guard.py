@@ -22,7 +22,10 @@ naming the route and the stack, which fails the tests. A loop with hundreds
 of requests ready runs them one short step after another, and the heartbeat
 waits for all of them, but no step held the loop: a step is held to
 account only for what the samples prove, the loop thread's CPU time
-between two samples in a row that caught it (`step_held_longest`). A late
+between two samples in a row that caught it (`step_held_longest`). So the
+guard misses rather than blames: CPU work is seen from the first sample,
+taken once the heartbeat is a quarter of the threshold late, and a step
+that computes for little more than the threshold can pass as a pause. A late
 heartbeat explained by the other causes is a **pause**, logged as such
 (`<package>.loop_guard.pauses`) and never blamed on a route. So is one
 during which the watchdog saw the loop stopped: its owner had stopped it
@@ -74,11 +77,12 @@ HeartbeatListener = Callable[[float, LoopBlock | LoopPause | None], None]
 
 @dataclass(frozen=True)
 class Sample:
-    """One look at the loop thread while it ran a step of the loop."""
+    """One look at the loop thread while its loop ran: in a step, or between steps."""
 
     step: FrameType | None  # `step_being_run`; None: the loop's own code, between steps
-    # "in a blocking call"; "running" (on a CPU, or waiting for one or for a
-    # lock); or IN_THE_LOOP, between steps.
+    # "in a blocking call"; "running" (on a CPU, or waiting for one, for a
+    # lock or in the kernel: the step goes on once the thread does); or
+    # IN_THE_LOOP, between steps.
     way: str
     ran: float  # the loop thread's CPU clock, seconds
 
@@ -311,8 +315,10 @@ class LoopBlockGuard:
             frame = sys._current_frames().get(loop_thread.ident)
             if frame is None:
                 continue
-            # Read with the stack, while this thread holds the interpreter lock
-            # and the loop thread, running Python, cannot move on.
+            # Read right after the stack, before this thread lets go of the
+            # interpreter lock: the loop thread, running Python, is where the
+            # stack says. (The step is read from the stack below, after the
+            # /proc reads, by when it may have moved on: see the except.)
             ran = loop_thread.cpu_time()
             if self._watch is None or self._watch.heartbeat != heartbeat:
                 self._watch = _Watch(heartbeat)
@@ -332,8 +338,8 @@ class LoopBlockGuard:
             watch.seen[activity] += 1
             if activity == STOPPED:
                 continue
-            # A step caught waiting for a CPU, or for the lock, is still that
-            # step: it will go on where it is once it runs.
+            # A step caught waiting for a CPU, for the lock or in the kernel is
+            # still that step: it goes on where it is once the thread runs.
             way = "in a blocking call" if activity == "in a blocking call" else "running"
             try:
                 step = step_being_run(frame, loop_thread.driver)
