@@ -317,8 +317,10 @@ class LoopBlockGuard:
                 continue
             # Read right after the stack, before this thread lets go of the
             # interpreter lock: the loop thread, running Python, is where the
-            # stack says. (The step is read from the stack below, after the
-            # /proc reads, by when it may have moved on: see the except.)
+            # stack says. The step is read from the stack only after the
+            # /proc reads below, by when the loop thread may have moved on;
+            # a coroutine suspended meanwhile has lost its callers, and its
+            # own frame then stands for the step.
             ran = loop_thread.cpu_time()
             if self._watch is None or self._watch.heartbeat != heartbeat:
                 self._watch = _Watch(heartbeat)
